@@ -1,0 +1,119 @@
+"""Hooks and fixtures: isolation, parametrisation over the answer combinations,
+the render cache and the rendered projects' environments (see tests/harness.py)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.harness import Environments, RenderCache, RenderedProject, copy_working_tree
+from tests.matrix import Combination, combinations
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    # addopts asks xdist for --numprocesses/--dist. With `-p no:xdist` nobody defines
+    # them and pytest would refuse its own configuration: accept them and run serially.
+    if not pluginmanager.has_plugin("xdist"):
+        group = parser.getgroup("xdist (disabled)")
+        group.addoption("--numprocesses", help="ignored: pytest-xdist is disabled")
+        group.addoption("--dist", help="ignored: pytest-xdist is disabled")
+
+
+def environment_group(combination: Combination) -> str:
+    """The xdist group of a combination: its answers except the layout.
+
+    Both layouts of one (orm, logging) pair declare the same dependencies, so they
+    can share a virtual environment; keeping them on one worker lets them.
+    """
+    return "-".join(value for question, value in combination.answers if question != "layout")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # A test that takes `combination` runs once per combination of tests/matrix.py,
+    # all of a combination's tests on the worker of its environment group.
+    if "combination" in metafunc.fixturenames:
+        metafunc.parametrize(
+            "combination",
+            [
+                pytest.param(
+                    combination,
+                    id=combination.id,
+                    marks=[
+                        pytest.mark.combination,
+                        pytest.mark.xdist_group(name=environment_group(combination)),
+                    ],
+                )
+                for combination in combinations()
+            ],
+        )
+
+
+UNGROUPED_TESTS = pytest.StashKey[list[str]]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # An xdist worker under --dist loadgroup has, by now, suffixed the node id of every
+    # grouped test with "@<group>": that suffix is all the scheduler groups by. pytest
+    # 9.2 silently defeats it (pytest-xdist issue 1386); `xdist_groups_work` says so.
+    if getattr(config.option, "loadgroup", False):
+        config.stash[UNGROUPED_TESTS] = [
+            item.nodeid
+            for item in items
+            if item.get_closest_marker("xdist_group") and "@" not in item.nodeid.split("]")[-1]
+        ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def xdist_groups_work(pytestconfig: pytest.Config) -> None:
+    ungrouped = pytestconfig.stash.get(UNGROUPED_TESTS, [])
+    if ungrouped:
+        pytest.fail(
+            "pytest-xdist did not tag grouped tests with their xdist_group (for example "
+            f"{ungrouped[0]}), so --dist loadgroup scatters them over workers: this pytest "
+            "and pytest-xdist do not work together (see the pin in pyproject.toml).",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def copier_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Point Copier at an empty settings file: no user defaults, no trusted paths."""
+    settings = tmp_path_factory.mktemp("copier-settings") / "settings.yml"
+    settings.write_text("{}\n", encoding="utf-8")  # an empty file is not a mapping
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COPIER_SETTINGS_PATH", str(settings))
+        yield settings
+
+
+@pytest.fixture(scope="session")
+def template_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template as it is in the working tree, as a plain directory."""
+    destination = tmp_path_factory.mktemp("template-source") / "template"
+    copy_working_tree(REPO_ROOT, destination)
+    return destination
+
+
+@pytest.fixture(scope="session")
+def renders(template_source: Path, tmp_path_factory: pytest.TempPathFactory) -> RenderCache:
+    return RenderCache(template_source, tmp_path_factory.mktemp("renders"))
+
+
+@pytest.fixture
+def rendered(renders: RenderCache, combination: Combination) -> RenderedProject:
+    return renders.get(combination)
+
+
+@pytest.fixture(scope="session")
+def environments(tmp_path_factory: pytest.TempPathFactory) -> Environments:
+    # `uv run` names the uv that started this session; prefer it to whatever is on PATH.
+    uv = os.environ.get("UV") or shutil.which("uv")
+    if uv is None:
+        pytest.fail("uv is not installed: it creates the rendered projects' environments")
+    return Environments(tmp_path_factory.getbasetemp(), uv)

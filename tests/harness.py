@@ -1,0 +1,260 @@
+"""The machinery behind the fixtures of conftest.py: renders and environments.
+
+- Each answer combination is rendered once per session (per xdist worker) from a
+  plain copy of the working tree, uncommitted and untracked changes included.
+- Rendered projects run their tools in virtual environments keyed by a hash of
+  what they declare, with a process environment scrubbed of this test run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import copier
+import pytest
+
+from tests.matrix import Combination
+
+# Used when the repository is not a git work tree (an unpacked archive, say).
+COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache", "tmp"
+)
+
+# Variables of this test run that must not reach a rendered project's tools.
+DROPPED_VARIABLES = frozenset({"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "UV_PROJECT_ENVIRONMENT"})
+DROPPED_PREFIXES = ("PYTEST_", "COV_CORE_", "COVERAGE_", "COPIER_")
+
+# CI may provide a PostgreSQL server under this name; rendered projects read it as
+# TEST_DATABASE_URL (see template/.github/workflows/ci.yml.jinja).
+POSTGRES_URL_VARIABLE = "TEMPLATE_TEST_POSTGRES_URL"
+
+COMMAND_TIMEOUT_SECONDS = 900
+OUTPUT_TAIL_LINES = 80
+
+
+# ----------------------------------------------------------------------- processes
+
+
+def clean_environment(**explicit: str) -> dict[str, str]:
+    """This process's environment without what belongs to this test run, plus `explicit`."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in DROPPED_VARIABLES and not name.startswith(DROPPED_PREFIXES)
+    }
+    # `uv run pytest` put this repository's venv first on PATH; take it out so that a
+    # rendered project only ever finds its own tools.
+    own_venv = os.environ.get("VIRTUAL_ENV")
+    if own_venv:
+        own_bin = str(Path(own_venv) / "bin")
+        environment["PATH"] = os.pathsep.join(
+            entry for entry in environment.get("PATH", "").split(os.pathsep) if entry != own_bin
+        )
+    environment.update(explicit)
+    return environment
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    command: tuple[str, ...]
+    returncode: int
+    output: str  # stdout and stderr interleaved
+
+    @property
+    def shown(self) -> str:
+        """The command as a person would type it (`uv ...`, not the path to uv)."""
+        return " ".join((Path(self.command[0]).name, *self.command[1:]))
+
+    @property
+    def tail(self) -> str:
+        return "\n".join(self.output.splitlines()[-OUTPUT_TAIL_LINES:])
+
+
+def run_command(command: Sequence[str], cwd: Path, environment: dict[str, str]) -> CommandResult:
+    try:
+        completed = subprocess.run(
+            command,
+            cwd=cwd,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=COMMAND_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        output = error.output if isinstance(error.output, str) else ""
+        return CommandResult(
+            tuple(command), -1, f"{output}\n[timed out after {COMMAND_TIMEOUT_SECONDS} s]"
+        )
+    return CommandResult(tuple(command), completed.returncode, completed.stdout)
+
+
+# ------------------------------------------------------------------------- renders
+
+
+def source_files(root: Path) -> list[Path] | None:
+    """Tracked plus untracked-not-ignored files, or None outside a git work tree."""
+    try:
+        listing = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=root,
+            capture_output=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    names = sorted({name for name in listing.decode().split("\0") if name})
+    # --cached still lists files deleted from the work tree.
+    return [root / name for name in names if (root / name).is_file()]
+
+
+def copy_working_tree(root: Path, destination: Path) -> None:
+    """Copy the repository's files as they are on disk into a plain directory.
+
+    Copier given a git repository renders a commit (and warns about a dirty tree);
+    given a plain directory it renders exactly what is there.
+    """
+    files = source_files(root)
+    if files is None:
+        shutil.copytree(root, destination, ignore=COPY_IGNORE)
+        return
+    for source in files:
+        target = destination / source.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+
+
+@dataclass(frozen=True)
+class RenderedProject:
+    combination: Combination
+    path: Path
+    files: tuple[Path, ...]  # what Copier wrote, before any tool ran in the project
+
+
+class RenderCache:
+    """Renders each combination at most once; later requests get the same project."""
+
+    def __init__(self, source: Path, root: Path) -> None:
+        self._source = source
+        self._root = root
+        self._renders: dict[str, RenderedProject | Exception] = {}
+
+    def get(self, combination: Combination) -> RenderedProject:
+        if combination.id not in self._renders:
+            self._renders[combination.id] = self._render(combination)
+        result = self._renders[combination.id]
+        if isinstance(result, Exception):
+            # Every test of a combination that does not render fails with the cause.
+            pytest.fail(f"{combination.id}: rendering failed: {result!r}", pytrace=False)
+        return result
+
+    def _render(self, combination: Combination) -> RenderedProject | Exception:
+        destination = self._root / combination.id
+        try:
+            copier.run_copy(
+                str(self._source),
+                destination,
+                data=combination.data,
+                defaults=True,
+                unsafe=True,  # the template loads Jinja extensions from extensions/
+                quiet=True,
+            )
+        except Exception as error:  # reported by every test that needs this render
+            return error
+        files = tuple(sorted(path for path in destination.rglob("*") if path.is_file()))
+        return RenderedProject(combination=combination, path=destination, files=files)
+
+
+# -------------------------------------------------------------------- environments
+
+
+def dependency_key(project: Path) -> str:
+    """A hash of everything in pyproject.toml that decides what `uv sync` installs."""
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    metadata = pyproject.get("project", {})
+    declared = {
+        "requires-python": metadata.get("requires-python"),
+        "dependencies": metadata.get("dependencies", []),
+        "optional-dependencies": metadata.get("optional-dependencies", {}),
+        "dependency-groups": pyproject.get("dependency-groups", {}),
+        # Sources, overrides and constraints change the resolution too.
+        "tool.uv": pyproject.get("tool", {}).get("uv", {}),
+    }
+    encoded = json.dumps(declared, sort_keys=True).encode()
+    return hashlib.sha256(encoded).hexdigest()[:16]
+
+
+class Environments:
+    """Virtual environments for rendered projects, one per set of declared dependencies.
+
+    `uv sync` is exact (it removes what the project does not declare), so projects
+    with the same declarations can take turns in one environment: before a
+    project's command runs, the environment is synced to that project unless it
+    already is. Projects that declare different things get different environments.
+    """
+
+    def __init__(self, root: Path, uv: str) -> None:
+        self._root = root
+        self._uv = uv
+        self._synced_to: dict[Path, Path] = {}  # environment -> project synced into it
+        self._sync_failures: dict[Path, CommandResult] = {}  # by project
+
+    def _paths(self, project: Path) -> tuple[Path, Path]:
+        key = dependency_key(project)
+        return self._root / "envs" / key, self._root / "mypy-cache" / key
+
+    def _environment(self, project: Path) -> dict[str, str]:
+        venv, mypy_cache = self._paths(project)
+        explicit = {
+            "UV_PROJECT_ENVIRONMENT": str(venv),
+            # mypy revalidates cached modules by content hash, and both users of an
+            # environment have identical third-party packages: sharing is sound and
+            # saves re-analysing FastAPI, SQLAlchemy and pydantic for each layout.
+            "MYPY_CACHE_DIR": str(mypy_cache),
+            "NO_COLOR": "1",
+        }
+        postgres_url = os.environ.get(POSTGRES_URL_VARIABLE)
+        if postgres_url:
+            explicit["TEST_DATABASE_URL"] = postgres_url
+        return clean_environment(**explicit)
+
+    def sync(self, project: Path) -> CommandResult | None:
+        """Make the project's environment hold exactly what the project declares.
+
+        Returns the failed `uv sync`, if it failed; a failure is remembered, so the
+        other checks of the project report it without trying again.
+        """
+        if project in self._sync_failures:
+            return self._sync_failures[project]
+        venv, _ = self._paths(project)
+        if self._synced_to.get(venv) == project:
+            return None
+        # A lock file shipped with the project must be current; otherwise uv resolves one.
+        locked = ["--locked"] if (project / "uv.lock").exists() else []
+        result = run_command([self._uv, "sync", *locked], project, self._environment(project))
+        if result.returncode != 0:
+            self._sync_failures[project] = result
+            self._synced_to.pop(venv, None)
+            return result
+        self._synced_to[venv] = project
+        return None
+
+    def run(self, project: Path, command: Sequence[str]) -> CommandResult:
+        """`uv run --no-sync <command>` in the project, its environment synced first
+        (or the failed `uv sync`)."""
+        failed_sync = self.sync(project)
+        if failed_sync is not None:
+            return failed_sync
+        return run_command(
+            [self._uv, "run", "--no-sync", *command], project, self._environment(project)
+        )
