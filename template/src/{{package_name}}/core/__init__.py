@@ -1,0 +1,1 @@
+"""Cross-cutting pieces every feature uses: settings, database, errors, logging."""

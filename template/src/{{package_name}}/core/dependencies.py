@@ -1,0 +1,49 @@
+"""FastAPI dependencies every feature shares: the request's session and resources."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from .config import Settings
+from .database import AsyncSession
+from .security import PasswordHasher, TokenCodec
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Built once at startup (see main.lifespan), shared by every request."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    passwords: PasswordHasher
+    tokens: TokenCodec
+
+
+def get_resources(request: Request) -> Resources:
+    resources: Resources = request.app.state.resources
+    return resources
+
+
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
+
+
+async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
+    """One session and transaction per request, owned here at the request edge.
+
+    Used with scope="function", the commit runs when the endpoint returns and
+    before the response is sent, so a failed commit can never reach the client
+    as a success. Services and repositories flush; they never commit. On any
+    error the session closes without committing, which rolls back.
+    """
+    async with resources.sessionmaker() as session:
+        yield session
+        await session.commit()
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -1,0 +1,119 @@
+"""One place that turns errors into HTTP responses with the standard envelope.
+
+Routers never catch domain errors; the handlers registered here map each
+domain error class to its status code. Unexpected errors are answered by the
+request middleware (core/middleware.py), which sees them first.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from .exceptions import (
+    AppError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    UnauthorizedError,
+    ValidationError,
+)
+from .logging import get_logger
+from .schemas import ErrorBody, ErrorDetailResponse, ErrorResponse
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from fastapi import FastAPI, Request
+
+logger = get_logger(__name__)
+
+STATUS_BY_ERROR: dict[type[AppError], int] = {
+    NotFoundError: status.HTTP_404_NOT_FOUND,
+    ConflictError: status.HTTP_409_CONFLICT,
+    ForbiddenError: status.HTTP_403_FORBIDDEN,
+    UnauthorizedError: status.HTTP_401_UNAUTHORIZED,
+    ValidationError: status.HTTP_422_UNPROCESSABLE_CONTENT,
+}
+CODE_BY_STATUS = {
+    status.HTTP_400_BAD_REQUEST: "BAD_REQUEST",
+    status.HTTP_401_UNAUTHORIZED: UnauthorizedError.code,
+    status.HTTP_403_FORBIDDEN: ForbiddenError.code,
+    status.HTTP_404_NOT_FOUND: NotFoundError.code,
+    status.HTTP_405_METHOD_NOT_ALLOWED: "METHOD_NOT_ALLOWED",
+    status.HTTP_409_CONFLICT: ConflictError.code,
+    status.HTTP_413_CONTENT_TOO_LARGE: "CONTENT_TOO_LARGE",
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
+    status.HTTP_422_UNPROCESSABLE_CONTENT: ValidationError.code,
+}
+BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def error_response(
+    status_code: int,
+    code: str,
+    message: str,
+    details: Sequence[ErrorDetailResponse] = (),
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    body = ErrorResponse(
+        error=ErrorBody(code=code, message=message, details=[*details])
+    )
+    return JSONResponse(body.model_dump(), status_code=status_code, headers=headers)
+
+
+def status_for(error: AppError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return status.HTTP_500_INTERNAL_SERVER_ERROR
+
+
+async def handle_app_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, AppError)  # noqa: S101 (registered for AppError only)
+    status_code = status_for(error)
+    if status_code >= status.HTTP_500_INTERNAL_SERVER_ERROR:
+        logger.error("application_error", error_code=error.code, error=error.message)
+        return error_response(status_code, "INTERNAL_ERROR", "Internal server error")
+    details = [
+        ErrorDetailResponse(field=d.field, message=d.message) for d in error.details
+    ]
+    headers = BEARER_CHALLENGE if isinstance(error, UnauthorizedError) else None
+    return error_response(status_code, error.code, error.message, details, headers)
+
+
+async def handle_request_validation(
+    _request: Request, error: Exception
+) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)  # noqa: S101
+    details = [
+        ErrorDetailResponse(
+            field=".".join(str(part) for part in problem["loc"]) or None,
+            message=problem["msg"],
+        )
+        for problem in error.errors()
+    ]
+    return error_response(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        ValidationError.code,
+        "Request validation failed",
+        details,
+    )
+
+
+async def handle_http_exception(_request: Request, error: Exception) -> JSONResponse:
+    """Errors raised by the framework itself: unknown route, wrong method, no token."""
+    assert isinstance(error, HTTPException)  # noqa: S101
+    code = CODE_BY_STATUS.get(error.status_code, "HTTP_ERROR")
+    message = error.detail if isinstance(error.detail, str) else code
+    return error_response(error.status_code, code, message, headers=error.headers)
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, handle_app_error)
+    app.add_exception_handler(RequestValidationError, handle_request_validation)
+    app.add_exception_handler(HTTPException, handle_http_exception)

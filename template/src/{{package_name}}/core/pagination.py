@@ -1,0 +1,74 @@
+"""Pagination (standard 002): cursor-based by default, offset-based with `page`."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+from .exceptions import ErrorDetail, ValidationError
+
+T = TypeVar("T")
+
+
+class PaginationParams(BaseModel):
+    """Query parameters for pagination."""
+
+    limit: int = Field(20, ge=1, le=100)
+    after: str | None = Field(
+        None, max_length=200, description="Cursor from next_cursor"
+    )
+    page: int | None = Field(None, ge=1, description="Page number (offset pagination)")
+
+
+class PaginationMeta(BaseModel):
+    """Pagination metadata in responses."""
+
+    has_next: bool
+    next_cursor: str | None = None
+    limit: int
+    total: int | None = None  # Only for offset-based pagination
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    meta: PaginationMeta
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Position after the last item of a page: newest first, id breaks ties."""
+
+    created_at: datetime
+    id: uuid.UUID
+
+    def encode(self) -> str:
+        raw = f"{self.created_at.isoformat()}|{self.id}".encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        try:
+            padded = token + "=" * (-len(token) % 4)
+            created_at, _, item_id = (
+                base64.urlsafe_b64decode(padded).decode().partition("|")
+            )
+            cursor = cls(datetime.fromisoformat(created_at), uuid.UUID(item_id))
+        except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+            raise _invalid_cursor() from error
+        if cursor.created_at.tzinfo is None:
+            raise _invalid_cursor()
+        return cursor
+
+
+def _invalid_cursor() -> ValidationError:
+    return ValidationError(
+        "Invalid pagination cursor",
+        [ErrorDetail(field="after", message="not a cursor this API issued")],
+    )

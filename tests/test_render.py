@@ -1,0 +1,97 @@
+"""What each combination renders: no template syntax left, the answers recorded,
+the chosen layout's files and not the other's, the chosen libraries declared."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path, PurePosixPath
+
+import yaml
+
+from extensions.layout import FEATURES, Layout
+from tests.harness import RenderedProject
+from tests.matrix import COPIER_YML, choice_questions
+
+# `${{ ... }}` is GitHub Actions' expression syntax, which rendered workflows keep.
+JINJA_MARKER = re.compile(r"(?<!\$)\{\{|\{%|\{#")
+
+LAYOUTS = tuple(choice_questions()["layout"])
+
+
+def answers_of(rendered: RenderedProject) -> dict[str, object]:
+    answers: dict[str, object] = yaml.safe_load(
+        (rendered.path / ".copier-answers.yml").read_text(encoding="utf-8")
+    )
+    return answers
+
+
+def layout_files(layout: Layout) -> set[PurePosixPath]:
+    """The files a layout puts under src/: every component of every feature, and
+    the __init__.py of every package that holds them."""
+    package = PurePosixPath("src", layout.package)
+    components = {
+        package / layout.feature_dir(feature) / layout.feature_file(feature, component)
+        for feature, (_, feature_components) in FEATURES.items()
+        for component in feature_components
+    }
+    inits = {package / folder / "__init__.py" for folder in layout.packages}
+    return components | inits
+
+
+def dependency_names(pyproject: Path) -> set[str]:
+    """Normalised distribution names of [project].dependencies."""
+    requirements = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
+    names = set()
+    for requirement in requirements:
+        match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+        assert match, f"unreadable requirement {requirement!r}"
+        names.add(re.sub(r"[-_.]+", "-", match.group()).lower())
+    return names
+
+
+def test_no_template_syntax_left(rendered: RenderedProject) -> None:
+    leftovers = []
+    for path in rendered.files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # binary
+        for number, line in enumerate(text.splitlines(), start=1):
+            if JINJA_MARKER.search(line):
+                leftovers.append(f"{path.relative_to(rendered.path)}:{number}: {line.strip()}")
+    assert not leftovers, f"{rendered.combination.id}: Jinja left in:\n" + "\n".join(leftovers)
+
+
+def test_answers_are_recorded(rendered: RenderedProject) -> None:
+    answers = answers_of(rendered)
+    questions = yaml.safe_load(COPIER_YML.read_text(encoding="utf-8"))
+    missing = sorted(q for q in questions if not q.startswith("_") and q not in answers)
+    assert not missing, f"{rendered.combination.id}: answers file lacks {missing}"
+    for question, value in rendered.combination.answers:
+        assert answers[question] == value, f"{rendered.combination.id}: {question}"
+
+
+def test_layout_files_exist(rendered: RenderedProject) -> None:
+    package = str(answers_of(rendered)["package_name"])
+    expected = layout_files(Layout(kind=rendered.combination.data["layout"], package=package))
+    missing = sorted(str(p) for p in expected if not (rendered.path / p).is_file())
+    assert not missing, f"{rendered.combination.id}: missing files:\n" + "\n".join(missing)
+
+
+def test_other_layout_files_absent(rendered: RenderedProject) -> None:
+    package = str(answers_of(rendered)["package_name"])
+    kind = rendered.combination.data["layout"]
+    own = layout_files(Layout(kind=kind, package=package))
+    others = set().union(
+        *(layout_files(Layout(kind=other, package=package)) for other in LAYOUTS if other != kind)
+    )
+    strays = sorted(str(p) for p in others - own if (rendered.path / p).exists())
+    assert not strays, f"{rendered.combination.id}: files of another layout:\n" + "\n".join(strays)
+
+
+def test_orm_and_logging_dependencies(rendered: RenderedProject) -> None:
+    names = dependency_names(rendered.path / "pyproject.toml")
+    answers = rendered.combination.data
+    assert ("sqlmodel" in names) == (answers["orm"] == "sqlmodel"), names
+    assert ("structlog" in names) == (answers["logging"] == "structlog"), names
