@@ -117,3 +117,19 @@ def environments(tmp_path_factory: pytest.TempPathFactory) -> Environments:
     if uv is None:
         pytest.fail("uv is not installed: it creates the rendered projects' environments")
     return Environments(tmp_path_factory.getbasetemp(), uv)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many rendered suites ran on PostgreSQL, so a skip cannot hide."""
+    outcomes = {
+        outcome: sum(
+            "pytest-postgresql" in getattr(report, "nodeid", "")
+            for report in terminalreporter.stats.get(outcome, [])
+        )
+        for outcome in ("passed", "failed", "skipped")
+    }
+    if any(outcomes.values()):
+        terminalreporter.write_line(
+            "rendered suites on PostgreSQL: "
+            + ", ".join(f"{count} {outcome}" for outcome, count in outcomes.items())
+        )

@@ -32,8 +32,10 @@ COPY_IGNORE = shutil.ignore_patterns(
 DROPPED_VARIABLES = frozenset({"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "UV_PROJECT_ENVIRONMENT"})
 DROPPED_PREFIXES = ("PYTEST_", "COV_CORE_", "COVERAGE_", "COPIER_")
 
-# CI may provide a PostgreSQL server under this name; rendered projects read it as
-# TEST_DATABASE_URL (see template/.github/workflows/ci.yml.jinja).
+# A PostgreSQL server for the rendered suites, as an asyncpg URL whose role may
+# create databases (.ci/run starts one). Each combination's suite gets the
+# database name `tpl_<combination>`, and creates and drops its own databases
+# from it (see the rendered tests/support.py).
 POSTGRES_URL_VARIABLE = "TEMPLATE_TEST_POSTGRES_URL"
 
 COMMAND_TIMEOUT_SECONDS = 900
@@ -213,7 +215,7 @@ class Environments:
         key = dependency_key(project)
         return self._root / "envs" / key, self._root / "mypy-cache" / key
 
-    def _environment(self, project: Path) -> dict[str, str]:
+    def _environment(self, project: Path, **variables: str) -> dict[str, str]:
         venv, mypy_cache = self._paths(project)
         explicit = {
             "UV_PROJECT_ENVIRONMENT": str(venv),
@@ -222,10 +224,8 @@ class Environments:
             # saves re-analysing FastAPI, SQLAlchemy and pydantic for each layout.
             "MYPY_CACHE_DIR": str(mypy_cache),
             "NO_COLOR": "1",
+            **variables,
         }
-        postgres_url = os.environ.get(POSTGRES_URL_VARIABLE)
-        if postgres_url:
-            explicit["TEST_DATABASE_URL"] = postgres_url
         return clean_environment(**explicit)
 
     def sync(self, project: Path) -> CommandResult | None:
@@ -249,12 +249,14 @@ class Environments:
         self._synced_to[venv] = project
         return None
 
-    def run(self, project: Path, command: Sequence[str]) -> CommandResult:
-        """`uv run --no-sync <command>` in the project, its environment synced first
-        (or the failed `uv sync`)."""
+    def run(self, project: Path, command: Sequence[str], **variables: str) -> CommandResult:
+        """`uv run --no-sync <command>` in the project with extra environment
+        `variables`, its environment synced first (or the failed `uv sync`)."""
         failed_sync = self.sync(project)
         if failed_sync is not None:
             return failed_sync
         return run_command(
-            [self._uv, "run", "--no-sync", *command], project, self._environment(project)
+            [self._uv, "run", "--no-sync", *command],
+            project,
+            self._environment(project, **variables),
         )
