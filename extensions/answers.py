@@ -76,6 +76,11 @@ def slugify(value: str) -> str:
 def name_problem(value: str) -> str:
     if not value.strip():
         return "project_name must not be empty."
+    if '"' in value or "\\" in value or not value.isprintable():
+        return (
+            "project_name must be printable text without double quotes or "
+            "backslashes (it appears in docstrings and titles)."
+        )
     if not slugify(value):
         return (
             "project_name must contain at least one letter (a-z), "

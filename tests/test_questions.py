@@ -29,6 +29,11 @@ from extensions.answers import (
 )
 from tests.matrix import COPIER_YML, choice_questions
 
+QUOTES_OR_BACKSLASHES = (
+    "project_name must be printable text without double quotes or backslashes "
+    "(it appears in docstrings and titles)."
+)
+
 
 def validation_error(question: str, message: str) -> str:
     return f"Validation error for question '{question}': {message}"
@@ -121,6 +126,11 @@ INVALID_ANSWERS = [
     invalid(
         "project_name", "", validation_error("project_name", "project_name must not be empty.")
     ),
+    invalid(
+        "project_name",
+        'The "Best" Service',
+        validation_error("project_name", QUOTES_OR_BACKSLASHES),
+    ),
     invalid("layout", "hexagonal", invalid_choice("layout", "hexagonal")),
     invalid("orm", "peewee", invalid_choice("orm", "peewee")),
     invalid("logging", "loguru", invalid_choice("logging", "loguru")),
@@ -181,8 +191,11 @@ def test_slug_derived_from_a_valid_name_is_valid(name: str) -> None:
             "project_name must contain at least one letter (a-z), "
             "so that a slug can be derived from it.",
         ),
+        ('The "Best" Service', QUOTES_OR_BACKSLASHES),
+        ("Back\\slash", QUOTES_OR_BACKSLASHES),
+        ("Tab\tService", QUOTES_OR_BACKSLASHES),
     ],
-    ids=["empty", "blank", "no-letter"],
+    ids=["empty", "blank", "no-letter", "double-quote", "backslash", "control-character"],
 )
 def test_name_problem(name: str, message: str) -> None:
     assert name_problem(name) == message
