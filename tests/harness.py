@@ -12,14 +12,21 @@ import hashlib
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
+import time
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import copier
+import httpx
 import pytest
+import yaml
 
 from tests.matrix import Combination
 
@@ -39,6 +46,7 @@ DROPPED_PREFIXES = ("PYTEST_", "COV_CORE_", "COVERAGE_", "COPIER_")
 POSTGRES_URL_VARIABLE = "TEMPLATE_TEST_POSTGRES_URL"
 
 COMMAND_TIMEOUT_SECONDS = 900
+SERVICE_START_SECONDS = 30
 OUTPUT_TAIL_LINES = 80
 
 
@@ -249,6 +257,23 @@ class Environments:
         self._synced_to[venv] = project
         return None
 
+    def start(
+        self, project: Path, command: Sequence[str], output: IO[str], **variables: str
+    ) -> subprocess.Popen[bytes]:
+        """Start a long-running `uv run --no-sync <command>` in its own process group."""
+        failed_sync = self.sync(project)
+        if failed_sync is not None:
+            pytest.fail(f"uv sync failed:\n{failed_sync.tail}", pytrace=False)
+        return subprocess.Popen(
+            [self._uv, "run", "--no-sync", *command],
+            cwd=project,
+            env=self._environment(project, **variables),
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
     def run(self, project: Path, command: Sequence[str], **variables: str) -> CommandResult:
         """`uv run --no-sync <command>` in the project with extra environment
         `variables`, its environment synced first (or the failed `uv sync`)."""
@@ -260,3 +285,80 @@ class Environments:
             project,
             self._environment(project, **variables),
         )
+
+
+# ------------------------------------------------------------------ running services
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def package_of(project: RenderedProject) -> str:
+    answers = yaml.safe_load((project.path / ".copier-answers.yml").read_text(encoding="utf-8"))
+    return str(answers["package_name"])
+
+
+@dataclass(frozen=True)
+class Service:
+    url: str
+    process: subprocess.Popen[bytes]
+
+    @property
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+
+@contextmanager
+def serving(
+    environments: Environments, project: RenderedProject, log: Path, **variables: str
+) -> Iterator[Service]:
+    """Run the rendered service under uvicorn on a free loopback port.
+
+    Stopped (its whole process group) when the block ends, whatever happened.
+    """
+    port = free_port()
+    command = (
+        "uvicorn",
+        "--factory",
+        f"{package_of(project)}.main:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    )
+    url = f"http://127.0.0.1:{port}"
+    with log.open("w", encoding="utf-8") as output:
+        process = environments.start(project.path, command, output, **variables)
+        try:
+            wait_until_listening(url, process, log)
+            yield Service(url, process)
+        finally:
+            stop(process)
+
+
+def wait_until_listening(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + SERVICE_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the service exited on start:\n{log.read_text()[-4000:]}", pytrace=False)
+        try:
+            httpx.get(f"{url}/openapi.json", timeout=1)
+        except httpx.TransportError:
+            time.sleep(0.1)
+        else:
+            return
+    pytest.fail(f"the service did not listen within {SERVICE_START_SECONDS} s", pytrace=False)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

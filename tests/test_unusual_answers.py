@@ -27,11 +27,9 @@ UNUSUAL = {
     "author_email": "ledger-ops@billing.example.com",
 }
 
-pytestmark = [
-    pytest.mark.combination,
-    # The dependencies are those of the sqlalchemy-structlog combinations: same worker.
-    pytest.mark.xdist_group(name="sqlalchemy-structlog"),
-]
+# Not a `combination` test (it has no combination id): CI's template job runs it.
+# Its dependencies are those of the sqlalchemy-structlog combinations: same worker.
+pytestmark = pytest.mark.xdist_group(name="sqlalchemy-structlog")
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from fastapi import status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
 from .exceptions import (
@@ -51,6 +52,9 @@ CODE_BY_STATUS = {
     status.HTTP_422_UNPROCESSABLE_CONTENT: ValidationError.code,
 }
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+# How long a client should wait before trying again while the database is away.
+RETRY_AFTER = {"Retry-After": "5"}
 
 
 def error_response(
@@ -108,12 +112,44 @@ async def handle_request_validation(
 async def handle_http_exception(_request: Request, error: Exception) -> JSONResponse:
     """Errors raised by the framework itself: unknown route, wrong method, no token."""
     assert isinstance(error, HTTPException)  # noqa: S101
+    if error.status_code == status.HTTP_400_BAD_REQUEST:
+        # FastAPI's answer to a body it cannot decode; to a client, that is a
+        # request that failed validation like any other.
+        return error_response(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            ValidationError.code,
+            "The request body could not be parsed",
+        )
     code = CODE_BY_STATUS.get(error.status_code, "HTTP_ERROR")
     message = error.detail if isinstance(error.detail, str) else code
     return error_response(error.status_code, code, message, headers=error.headers)
+
+
+def is_database_unavailable(error: Exception) -> bool:
+    """A lost or refused database connection, as opposed to a bad query."""
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or isinstance(
+            error, (OperationalError, InterfaceError)
+        )
+    # Drivers raise these from connect() without wrapping them.
+    return isinstance(error, (ConnectionError, TimeoutError))
+
+
+async def handle_database_error(_request: Request, error: Exception) -> JSONResponse:
+    if not is_database_unavailable(error):
+        raise error  # a bug, not an outage: the middleware answers 500 and logs it
+    logger.warning("database_unavailable", error=f"{type(error).__name__}: {error}")
+    return error_response(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        SERVICE_UNAVAILABLE,
+        "The database is unavailable; try again shortly",
+        headers=RETRY_AFTER,
+    )
 
 
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, handle_app_error)
     app.add_exception_handler(RequestValidationError, handle_request_validation)
     app.add_exception_handler(HTTPException, handle_http_exception)
+    for unavailable in (DBAPIError, ConnectionError, TimeoutError):
+        app.add_exception_handler(unavailable, handle_database_error)
