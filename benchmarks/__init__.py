@@ -1,0 +1,1 @@
+"""Benchmarks of rendered services: `uv run python -m benchmarks run --help`."""
