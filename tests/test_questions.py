@@ -27,6 +27,7 @@ from extensions.answers import (
     slug_problem,
     slugify,
 )
+from extensions.update import UpdateChecks
 from tests.matrix import COPIER_YML, choice_questions
 
 QUOTES_OR_BACKSLASHES = (
@@ -248,11 +249,18 @@ def test_bad_emails(email: str) -> None:
     assert email_problem(email) == without_question(not_email(email))
 
 
-def test_defaults_pass_their_validators() -> None:
+def test_defaults_pass_their_validators(tmp_path: Path) -> None:
     # Copier does not validate defaults when run with defaults=True: check them here.
     questions: dict[str, Any] = yaml.safe_load(COPIER_YML.read_text(encoding="utf-8"))
-    environment = Environment(extensions=[AnswerChecks])
-    answers: dict[str, Any] = {}
+    environment = Environment(extensions=[AnswerChecks, UpdateChecks])
+    # As Copier describes a new project: an empty destination, nothing given with -d.
+    conf = {
+        "dst_path": tmp_path,
+        "answers_file": ".copier-answers.yml",
+        "data": {},
+        "defaults": True,
+    }
+    answers: dict[str, Any] = {"_copier_conf": conf}
     for name, spec in questions.items():
         if name.startswith("_") or "default" not in spec:
             continue
