@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import copier
-
 from tests.harness import clean_environment, copy_working_tree
+from tests.harness import render as render_template
 from tests.matrix import Combination, combinations
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -70,15 +69,7 @@ def render(combination: Combination, destination: Path) -> Project:
     """Render the working tree (uncommitted changes included) and `uv sync` it."""
     source = destination.parent / "template-source"
     copy_working_tree(REPO_ROOT, source)
-    copier.run_copy(
-        str(source),
-        destination,
-        data=combination.data,
-        settings=copier.Settings(),  # the user's own Copier defaults change nothing here
-        defaults=True,
-        unsafe=True,  # the template loads Jinja extensions from extensions/
-        quiet=True,
-    )
+    render_template(source, destination, combination.data)
     project = Project(destination)
     project.run(os.environ.get("UV", "uv"), "sync", "--quiet")
     return project

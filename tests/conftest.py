@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import Environments, RenderCache, RenderedProject, copy_working_tree
+from tests.harness import (
+    Environments,
+    PerCombination,
+    RenderedProject,
+    copy_working_tree,
+    render_cache,
+)
 from tests.matrix import Combination, combinations
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -101,12 +107,14 @@ def template_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def renders(template_source: Path, tmp_path_factory: pytest.TempPathFactory) -> RenderCache:
-    return RenderCache(template_source, tmp_path_factory.mktemp("renders"))
+def renders(
+    template_source: Path, tmp_path_factory: pytest.TempPathFactory
+) -> PerCombination[RenderedProject]:
+    return render_cache(template_source, tmp_path_factory.mktemp("renders"))
 
 
 @pytest.fixture
-def rendered(renders: RenderCache, combination: Combination) -> RenderedProject:
+def rendered(renders: PerCombination[RenderedProject], combination: Combination) -> RenderedProject:
     return renders.get(combination)
 
 

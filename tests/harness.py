@@ -17,11 +17,11 @@ import socket
 import subprocess
 import time
 import tomllib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Generic, TypeVar
 
 import copier
 import httpx
@@ -44,6 +44,8 @@ DROPPED_PREFIXES = ("PYTEST_", "COV_CORE_", "COVERAGE_", "COPIER_")
 # database name `tpl_<combination>`, and creates and drops its own databases
 # from it (see the rendered tests/support.py).
 POSTGRES_URL_VARIABLE = "TEMPLATE_TEST_POSTGRES_URL"
+
+T = TypeVar("T")
 
 COMMAND_TIMEOUT_SECONDS = 900
 SERVICE_START_SECONDS = 30
@@ -151,38 +153,55 @@ class RenderedProject:
     files: tuple[Path, ...]  # what Copier wrote, before any tool ran in the project
 
 
-class RenderCache:
-    """Renders each combination at most once; later requests get the same project."""
+def render(
+    source: Path, destination: Path, data: Mapping[str, str], vcs_ref: str | None = None
+) -> tuple[Path, ...]:
+    """`copier copy` with these answers and every other question at its default,
+    whatever the user's own Copier settings say; returns the files written."""
+    copier.run_copy(
+        str(source),
+        destination,
+        data=dict(data),
+        vcs_ref=vcs_ref,
+        settings=copier.Settings(),
+        defaults=True,
+        unsafe=True,  # the template loads Jinja extensions from extensions/
+        quiet=True,
+    )
+    return tuple(sorted(path for path in destination.rglob("*") if path.is_file()))
 
-    def __init__(self, source: Path, root: Path) -> None:
-        self._source = source
-        self._root = root
-        self._renders: dict[str, RenderedProject | Exception] = {}
 
-    def get(self, combination: Combination) -> RenderedProject:
-        if combination.id not in self._renders:
-            self._renders[combination.id] = self._render(combination)
-        result = self._renders[combination.id]
+class PerCombination(Generic[T]):
+    """Builds a value for each combination at most once per session (per worker).
+
+    A build that fails is not tried again: every test that asks for it fails
+    with the cause.
+    """
+
+    def __init__(self, build: Callable[[Combination], T], what: str) -> None:
+        self._build = build
+        self._what = what
+        self._built: dict[str, T | Exception] = {}
+
+    def get(self, combination: Combination) -> T:
+        if combination.id not in self._built:
+            try:
+                self._built[combination.id] = self._build(combination)
+            except Exception as error:  # reported by every test of the combination
+                self._built[combination.id] = error
+        result = self._built[combination.id]
         if isinstance(result, Exception):
-            # Every test of a combination that does not render fails with the cause.
-            pytest.fail(f"{combination.id}: rendering failed: {result!r}", pytrace=False)
+            pytest.fail(f"{combination.id}: {self._what} failed: {result!r}", pytrace=False)
         return result
 
-    def _render(self, combination: Combination) -> RenderedProject | Exception:
-        destination = self._root / combination.id
-        try:
-            copier.run_copy(
-                str(self._source),
-                destination,
-                data=combination.data,
-                defaults=True,
-                unsafe=True,  # the template loads Jinja extensions from extensions/
-                quiet=True,
-            )
-        except Exception as error:  # reported by every test that needs this render
-            return error
-        files = tuple(sorted(path for path in destination.rglob("*") if path.is_file()))
+
+def render_cache(source: Path, root: Path) -> PerCombination[RenderedProject]:
+    def render_combination(combination: Combination) -> RenderedProject:
+        destination = root / combination.id
+        files = render(source, destination, combination.data)
         return RenderedProject(combination=combination, path=destination, files=files)
+
+    return PerCombination(render_combination, "rendering")
 
 
 # -------------------------------------------------------------------- environments

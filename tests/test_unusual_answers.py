@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import copier
 import pytest
 
-from tests.harness import Environments, RenderedProject
+from tests.harness import Environments, RenderedProject, render
 from tests.matrix import Combination
 from tests.test_service_checks import CHECKS
 
@@ -35,10 +34,7 @@ pytestmark = pytest.mark.xdist_group(name="sqlalchemy-structlog")
 @pytest.fixture(scope="module")
 def unusual(template_source: Path, tmp_path_factory: pytest.TempPathFactory) -> RenderedProject:
     destination = tmp_path_factory.mktemp("unusual") / "project"
-    copier.run_copy(
-        str(template_source), destination, data=UNUSUAL, defaults=True, unsafe=True, quiet=True
-    )
-    files = tuple(sorted(path for path in destination.rglob("*") if path.is_file()))
+    files = render(template_source, destination, UNUSUAL)
     combination = Combination(answers=tuple(UNUSUAL.items()))
     return RenderedProject(combination=combination, path=destination, files=files)
 

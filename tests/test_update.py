@@ -27,7 +27,7 @@ from extensions.layout import Layout
 from extensions.update import FIXED_ANSWERS
 from migrations.rename_answers import rename_answers
 from tests.conftest import environment_group
-from tests.harness import Environments
+from tests.harness import Environments, PerCombination, render
 from tests.matrix import Combination, combinations
 from tests.test_service_checks import CHECKS
 
@@ -308,18 +308,6 @@ def template_repo(template_source: Path, tmp_path_factory: pytest.TempPathFactor
 # --------------------------------------------------------------------- projects
 
 
-def render(template: Path, destination: Path, answers: dict[str, str], tag: str) -> None:
-    copier.run_copy(
-        str(template),
-        destination,
-        data=answers,
-        vcs_ref=tag,
-        defaults=True,
-        unsafe=True,  # the template loads Jinja extensions from extensions/
-        quiet=True,
-    )
-
-
 def update(project: Path, tag: str = NEXT, answers: dict[str, str] | None = None) -> None:
     """`copier update --defaults --trust [--vcs-ref tag] [-d answer ...]`."""
     copier.run_update(
@@ -477,37 +465,23 @@ def updated_service(
     return UpdatedService(project, base, ours, snapshot(fresh), snapshot(project))
 
 
-class UpdateCache:
-    """Updates each combination's service at most once per session (per worker)."""
-
-    def __init__(self, template: Path, root: Path) -> None:
-        self._template = template
-        self._root = root
-        self._services: dict[str, UpdatedService | Exception] = {}
-
-    def get(self, combination: Combination) -> UpdatedService:
-        if combination.id not in self._services:
-            root = self._root / combination.id
-            try:
-                edits = team_work(combination.data["layout"])
-                service = updated_service(self._template, root, combination.data, edits)
-            except Exception as error:  # reported by every test of the combination
-                self._services[combination.id] = error
-            else:
-                self._services[combination.id] = service
-        result = self._services[combination.id]
-        if isinstance(result, Exception):
-            pytest.fail(f"{combination.id}: the update failed: {result!r}", pytrace=False)
-        return result
-
-
 @pytest.fixture(scope="session")
-def update_cache(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> UpdateCache:
-    return UpdateCache(template_repo, tmp_path_factory.mktemp("updated"))
+def update_cache(
+    template_repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> PerCombination[UpdatedService]:
+    root = tmp_path_factory.mktemp("updated")
+
+    def update_combination(combination: Combination) -> UpdatedService:
+        edits = team_work(combination.data["layout"])
+        return updated_service(template_repo, root / combination.id, combination.data, edits)
+
+    return PerCombination(update_combination, "the update")
 
 
 @pytest.fixture
-def updated(update_cache: UpdateCache, combination: Combination) -> UpdatedService:
+def updated(
+    update_cache: PerCombination[UpdatedService], combination: Combination
+) -> UpdatedService:
     return update_cache.get(combination)
 
 
