@@ -12,6 +12,7 @@ share one source:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,20 +20,26 @@ from copier_template_extensions import ContextHook
 
 LINE_LENGTH = 88
 
+# Every component of a resource (the built-in projects, and each one added later).
+RESOURCE_COMPONENTS = (
+    "router",
+    "dependencies",
+    "service",
+    "repository",
+    "schemas",
+    "models",
+    "exceptions",
+)
+
 # The service's features, each with its singular entity name and the components
-# it has. Order is the order routers are mounted in.
-FEATURES: dict[str, tuple[str, tuple[str, ...]]] = {
+# it has. Order is the order routers are mounted in; the projects resource is last.
+CORE_FEATURES: dict[str, tuple[str, tuple[str, ...]]] = {
     "health": ("health", ("router", "dependencies", "service", "repository", "schemas")),
     "auth": ("auth", ("router", "dependencies", "service", "schemas", "exceptions")),
-    "users": (
-        "user",
-        ("router", "dependencies", "service", "repository", "schemas", "models", "exceptions"),
-    ),
-    "projects": (
-        "project",
-        ("router", "dependencies", "service", "repository", "schemas", "models", "exceptions"),
-    ),
+    "users": ("user", RESOURCE_COMPONENTS),
 }
+# The built-in resource (extensions/resource.py's PROJECTS).
+FEATURES = {**CORE_FEATURES, "projects": ("project", RESOURCE_COMPONENTS)}
 
 # Layered module of each component, relative to the package ({entity} is singular).
 LAYERED_MODULES = {
@@ -47,12 +54,16 @@ LAYERED_MODULES = {
 
 # Outer to inner: a layer may import the layers below it, never those above.
 LAYERS = ("router", "dependencies", "service", "repository", "models")
+# Components that know nothing of HTTP.
+WEB_FREE = ("service", "repository", "models", "schemas", "exceptions")
 
 # Test modules of a feature, relative to tests/.
 LAYERED_TESTS = {
     "router": "integration/api/test_{entity}_router",
     "service": "unit/services/test_{entity}_service",
     "schemas": "unit/schemas/test_{entity}_schemas",
+    # A resource's sample values, shared by its tests.
+    "samples": "samples/{entity}",
 }
 
 
@@ -60,13 +71,22 @@ LAYERED_TESTS = {
 class Layout:
     kind: str  # "layered" or "feature-sliced"
     package: str
+    # The resource being rendered: "projects" with the service, or the one a
+    # team adds later. Specs may name it "resource" ("resource.service: X").
+    resource: str = "projects"
+    resource_entity: str = "project"
 
     @property
     def layered(self) -> bool:
         return self.kind == "layered"
 
+    @property
+    def features(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """The features this render knows: the service's own, and the resource."""
+        return {**FEATURES, self.resource: (self.resource_entity, RESOURCE_COMPONENTS)}
+
     def _relative_module(self, feature: str, component: str) -> str:
-        entity, components = FEATURES[feature]
+        entity, components = self.features[feature]
         if component not in components:
             msg = f"feature {feature!r} has no {component!r} component"
             raise KeyError(msg)
@@ -95,25 +115,48 @@ class Layout:
 
     def test_file(self, feature: str, kind: str) -> str:
         """Test module of a feature, relative to test_dir(feature)."""
-        entity, _ = FEATURES[feature]
+        entity, _ = self.features[feature]
         if self.layered:
             return LAYERED_TESTS[kind].format(entity=entity) + ".py"
-        return f"test_{kind}.py"
+        return "samples.py" if kind == "samples" else f"test_{kind}.py"
+
+    def test_module(self, feature: str, kind: str) -> str:
+        """Dotted import path of a feature's test module ('tests.samples.project')."""
+        path = _join("tests", self.test_dir(feature), self.test_file(feature, kind))
+        return path.removesuffix(".py").replace("/", ".")
 
     @property
     def packages(self) -> list[str]:
         """Folders under the package that need an __init__.py, beyond core/."""
         if self.layered:
             return sorted({m.split(".")[0] for m in LAYERED_MODULES.values()})
-        return ["features", *(f"features/{feature}" for feature in FEATURES)]
+        return ["features", *(f"features/{feature}" for feature in self.features)]
+
+    def resource_paths(self, feature: str) -> list[str]:
+        """Every file of a resource, relative to the project: what it adds to a service."""
+        source = f"src/{self.package}"
+        paths = [
+            _join(source, self.feature_dir(feature), self.feature_file(feature, component))
+            for component in RESOURCE_COMPONENTS
+        ]
+        if not self.layered:
+            paths.append(_join(source, self.feature_dir(feature), "__init__.py"))
+        paths += [
+            _join("tests", self.test_dir(feature), self.test_file(feature, kind))
+            for kind in LAYERED_TESTS
+        ]
+        return paths
 
     def resolve(self, spec_module: str) -> str:
         """'projects.service' -> its module; 'core.config' -> '<package>.core.config'.
 
-        'tests.<module>' stays as it is: the rendered tests' own helpers.
+        'resource.<component>' is the resource being rendered. 'tests.<module>'
+        stays as it is: the rendered tests' own helpers.
         """
         head, _, rest = spec_module.partition(".")
-        if head in FEATURES and rest and "." not in rest:
+        if head == "resource":
+            head = self.resource
+        if head in self.features and rest and "." not in rest:
             return self.module(head, rest)
         if head == "tests":
             return spec_module
@@ -131,17 +174,22 @@ class Layout:
             target = by_module.setdefault(self.resolve(module.strip()), set())
             target.update(name.strip() for name in names.split(",") if name.strip())
         lines: list[str] = []
-        for module in sorted(by_module, key=_natural):
+        for module in sorted(by_module, key=natural):
             names = sorted(by_module[module], key=_member_key)
             # As ruff does by default: plain names together, each alias on its own.
             plain = [name for name in names if " as " not in name]
             if plain:
-                lines.append(_from_import(module, plain))
-            lines.extend(_from_import(module, [name]) for name in names if " as " in name)
+                lines.append(from_import(module, plain))
+            lines.extend(from_import(module, [name]) for name in names if " as " in name)
         return "\n".join(lines)
 
     def import_contracts(self) -> list[dict[str, Any]]:
-        """import-linter contracts that encode the standard for this layout."""
+        """import-linter contracts that encode the standard for this layout.
+
+        They name features by pattern wherever import-linter can, so that a
+        resource added later is covered without editing them; the one contract
+        that names a feature is each feature's own (see repository_contract).
+        """
         package = self.package
         if self.layered:
             layers = [f"{package}.{LAYERED_MODULES[c].split('.')[0]}" for c in LAYERS]
@@ -150,23 +198,24 @@ class Layout:
                 "type": "layers",
                 "layers": layers,
             }
+            web_free = [
+                f"{package}.{LAYERED_MODULES[component].split('.')[0]}" for component in WEB_FREE
+            ]
+            features = [
+                f"{package}.{LAYERED_MODULES[component].split('.')[0]}"
+                for component in RESOURCE_COMPONENTS
+            ]
         else:
             layer_contract = {
                 "name": "Layers within each feature: router -> dependencies -> service "
                 "-> repository -> models",
                 "type": "layers",
-                "containers": [f"{package}.features.{feature}" for feature in FEATURES],
-                "layers": [
-                    layer if all(layer in comps for _, comps in FEATURES.values()) else f"({layer})"
-                    for layer in LAYERS
-                ],
+                # Every feature, the team's own too; a feature may lack a layer.
+                "containers": [f"{package}.features.*"],
+                "layers": [f"({layer})" for layer in LAYERS],
             }
-        web_free = [
-            self.module(feature, component)
-            for feature, (_, components) in FEATURES.items()
-            for component in ("service", "repository", "models", "schemas", "exceptions")
-            if component in components
-        ]
+            web_free = [f"{package}.features.*.{component}" for component in WEB_FREE]
+            features = [f"{package}.features"]
         contracts = [
             layer_contract,
             {
@@ -180,33 +229,61 @@ class Layout:
                 "name": "The core imports no feature",
                 "type": "forbidden",
                 "source_modules": [f"{package}.core"],
-                "forbidden_modules": sorted(
-                    {self.module(f, c) for f, (_, cs) in FEATURES.items() for c in cs}
-                ),
+                "forbidden_modules": features,
             },
         ]
-        repositories = {
-            feature: self.module(feature, "repository")
+        contracts += [
+            self.repository_contract(feature)
             for feature, (_, components) in FEATURES.items()
             if "repository" in components
-        }
-        for feature, (_, components) in FEATURES.items():
-            others = [module for other, module in repositories.items() if other != feature]
-            contracts.append(
-                {
-                    "name": f"The {feature} feature never reaches into another "
-                    "feature's repository",
-                    "type": "forbidden",
-                    "source_modules": [self.module(feature, c) for c in components],
-                    "forbidden_modules": others,
-                    # Through another feature's service is the right way in.
-                    "allow_indirect_imports": True,
-                }
-            )
+        ]
         return contracts
 
+    def repository_contract(self, feature: str) -> dict[str, Any]:
+        """Only the feature itself (and the CLI, a composition root) imports its repository.
 
-def _natural(text: str) -> list[int | str]:
+        Another feature goes through this feature's service.
+        """
+        _, components = self.features[feature]
+        return {
+            "name": f"Only the {feature} feature imports its repository",
+            "type": "protected",
+            "protected_modules": [self.module(feature, "repository")],
+            "allowed_importers": [
+                *(self.module(feature, c) for c in components if c != "repository"),
+                f"{self.package}.cli",
+            ],
+        }
+
+
+CONTRACT_LISTS = (
+    "containers",
+    "layers",
+    "source_modules",
+    "forbidden_modules",
+    "protected_modules",
+    "allowed_importers",
+)
+
+
+def contract_toml(contract: dict[str, Any]) -> str:
+    """One contract as a `[[tool.importlinter.contracts]]` table of pyproject.toml."""
+    lines = [
+        "[[tool.importlinter.contracts]]",
+        f'name = "{contract["name"]}"',
+        f'type = "{contract["type"]}"',
+    ]
+    for key in CONTRACT_LISTS:
+        if key in contract:
+            lines += [f"{key} = [", *(f'    "{item}",' for item in contract[key]), "]"]
+    return "\n".join(lines) + "\n"
+
+
+def _join(*parts: str) -> str:
+    return "/".join(part for part in parts if part != ".")
+
+
+def natural(text: str) -> list[int | str]:
     """Case-insensitive natural order, as ruff's isort sorts: v2 before v10."""
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text.lower())]
 
@@ -220,10 +297,16 @@ def _member_key(name: str) -> tuple[int, list[int | str]]:
         kind = 1
     else:
         kind = 2
-    return kind, _natural(bare)
+    return kind, natural(bare)
 
 
-def _from_import(module: str, names: list[str]) -> str:
+def import_line(module: str, names: Iterable[str]) -> str:
+    """`from module import names`, the names in ruff's order."""
+    return from_import(module, sorted(names, key=_member_key))
+
+
+def from_import(module: str, names: list[str]) -> str:
+    """One `from` import, wrapped one name per line when too long (as ruff formats)."""
     line = f"from {module} import {', '.join(names)}"
     if len(line) <= LINE_LENGTH:
         return line
@@ -232,21 +315,48 @@ def _from_import(module: str, names: list[str]) -> str:
 
 
 class LayoutContext(ContextHook):
-    """Adds the layout helpers to every template's context."""
+    """Adds the layout helpers to every template's context.
+
+    The resource being rendered (`resource`, put there by extensions/resource.py)
+    is one of the layout's features.
+    """
 
     def hook(self, context: dict[str, Any]) -> None:
         if "layout" not in context or "package_name" not in context:
             return  # still asking the questions
-        layout = Layout(kind=context["layout"], package=context["package_name"])
+        kind, package = context["layout"], context["package_name"]
+        resource = context.get("resource")
+        layout = (
+            Layout(kind, package, resource=resource.feature, resource_entity=resource.name)
+            if resource
+            else Layout(kind, package)
+        )
+
+        def resource_files(plural: str, singular: str) -> list[str]:
+            return Layout(kind, package, plural, singular).resource_paths(plural)
+
+        generating_resource = context.get("generate") == "resource" and resource is not None
         context.update(
             layered=layout.layered,
-            features=list(FEATURES),
+            features=list(layout.features),
             module=layout.module,
             feature_dir=layout.feature_dir,
             feature_file=layout.feature_file,
             test_dir=layout.test_dir,
             test_file=layout.test_file,
+            test_module=layout.test_module,
             packages=layout.packages,
             imports=layout.imports,
             import_contracts=layout.import_contracts,
+            contract_toml=contract_toml,
+            import_line=import_line,
+            resource_files=resource_files,
         )
+        if generating_resource:
+            # Everything is excluded but the resource's own files.
+            kept = [
+                *layout.resource_paths(resource.feature),
+                f"alembic/versions/{context['resource_migration_file']}",
+                ".copier-answers.*.yml",
+            ]
+            context["resource_exclusions"] = "\n".join(["*", *(f"!/{path}" for path in kept)])

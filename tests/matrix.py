@@ -3,7 +3,9 @@
 This is the only place they are computed: the pytest parametrisation and the CI
 matrix (`python -m tests.matrix`) both read them from here. Every question of
 copier.yml that has `choices` contributes its choice values; the combinations
-are their cartesian product, in question order.
+are their cartesian product, in question order. The `generate` question is
+not among them: it chooses what to render (a service, or a resource added to
+one), not a variant of the service; tests/test_resources.py covers resources.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 import yaml
 
 COPIER_YML = Path(__file__).resolve().parents[1] / "copier.yml"
+MODE_QUESTION = "generate"
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ def choice_questions(copier_yml: Path = COPIER_YML) -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
     for name, spec in questions.items():
         if name.startswith("_") or not isinstance(spec, dict) or "choices" not in spec:
+            continue
+        if name == MODE_QUESTION:
             continue
         choices = spec["choices"]
         # Copier accepts a mapping label -> value or a plain list of values.

@@ -27,6 +27,7 @@ from extensions.answers import (
     slug_problem,
     slugify,
 )
+from extensions.resource import ResourceContext
 from extensions.update import UpdateChecks
 from tests.matrix import COPIER_YML, choice_questions
 
@@ -252,7 +253,7 @@ def test_bad_emails(email: str) -> None:
 def test_defaults_pass_their_validators(tmp_path: Path) -> None:
     # Copier does not validate defaults when run with defaults=True: check them here.
     questions: dict[str, Any] = yaml.safe_load(COPIER_YML.read_text(encoding="utf-8"))
-    environment = Environment(extensions=[AnswerChecks, UpdateChecks])
+    environment = Environment(extensions=[AnswerChecks, UpdateChecks, ResourceContext])
     # As Copier describes a new project: an empty destination, nothing given with -d.
     conf = {
         "dst_path": tmp_path,
@@ -264,6 +265,8 @@ def test_defaults_pass_their_validators(tmp_path: Path) -> None:
     for name, spec in questions.items():
         if name.startswith("_") or "default" not in spec:
             continue
+        if not yaml.safe_load(environment.from_string(str(spec.get("when", True))).render(answers)):
+            continue  # not asked of a new service: a resource's question
         default = spec["default"]
         answers[name] = (
             environment.from_string(default).render(answers)

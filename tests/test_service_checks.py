@@ -33,13 +33,14 @@ NO_SERVER = (
 )
 
 
-def postgres_url_for(rendered: RenderedProject) -> str:
+def postgres_url_for(rendered: RenderedProject, prefix: str = "tpl_") -> str:
+    """The server's URL with a database name of this project's own."""
     server = os.environ.get(POSTGRES_URL_VARIABLE)
     if not server:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{rendered.combination.id}: {NO_SERVER}", pytrace=False)
         pytest.skip(NO_SERVER)
-    name = "tpl_" + rendered.combination.id.replace("-", "_")
+    name = prefix + rendered.combination.id.replace("-", "_")
     return urlsplit(server)._replace(path=f"/{name}").geturl()
 
 

@@ -126,6 +126,14 @@ def apply_all(root: Path, edits: Sequence[Edit | Move]) -> None:
 
 
 SOURCE = "template/src/{{package_name}}"
+RESOURCE_ROUTER = (
+    f"{SOURCE}/{{{{ feature_dir(resource.feature) }}}}/"
+    "{{ feature_file(resource.feature, 'router') }}.jinja"
+)
+PAGE_COMMENT = (
+    "    # One validation of the whole page, each {{ R.title }} read from its attributes.\n"
+)
+NEXT_PAGE_COMMENT = "    # No dict is built per row: the response reads the rows' attributes.\n"
 CORS_SETTING = '    cors_origins: list[str] = ["http://localhost:3000"]\n'
 TOKEN_SETTING = "    access_token_expire_minutes: int = Field(default=30, ge=1)\n"
 TIGHTER_TOKEN_SETTING = "    access_token_expire_minutes: int = Field(default=30, ge=1, le=1440)\n"
@@ -192,6 +200,8 @@ NEXT_RELEASE = (
         "template/pyproject.toml.jinja", '"python-multipart>=0.0.20"', '"python-multipart>=0.0.34"'
     ),
     Edit("template/.dockerignore", ".pytest_cache\n", ".pytest_cache\n.hypothesis\n"),
+    # In the sources of every resource, the built-in projects and those added later.
+    Edit(RESOURCE_ROUTER, PAGE_COMMENT, PAGE_COMMENT + NEXT_PAGE_COMMENT),
     Edit(
         "template/README.md.jinja",
         "the fast ones before each commit.\n",
@@ -239,9 +249,8 @@ def team_work(layout: str) -> tuple[Edit, ...]:
         ),
         Edit(
             f"src/{PACKAGE}/main.py",
-            "ROUTERS = (health_router, auth_router, users_router, projects_router)\n",
-            "ROUTERS = (health_router, auth_router, users_router, projects_router, "
-            "status_router)\n",
+            "    projects_router,\n)\n",
+            "    projects_router,\n    status_router,\n)\n",
         ),
         Edit(
             "tests/test_status.py",
@@ -749,3 +758,36 @@ def test_a_moved_file_keeps_the_team_lines(template_source: Path, tmp_path: Path
     assert conflicted_files(result) == ["config/.env.example"]
     assert "DB_POOL_SIZE=20" in result["config/.env.example"]
     assert not any(path.endswith(".rej") for path in result)
+
+
+def test_a_resource_is_updated_from_its_own_answers_file(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    service = committed_service(template_repo, tmp_path / "service", {})
+    fields = "number:str!"
+    resource = {"generate": "resource", "resource_name": "invoice", "resource_fields": fields}
+    render(template_repo, service, resource, FIRST)
+    commit_all(service, "Add the invoice resource")
+    router = service / "src" / PACKAGE / "routers" / "invoice.py"
+    assert NEXT_PAGE_COMMENT not in router.read_text(encoding="utf-8")
+
+    copier.run_update(
+        service,
+        answers_file=".copier-answers.invoice.yml",
+        vcs_ref=NEXT,
+        defaults=True,
+        overwrite=True,
+        unsafe=True,
+        quiet=True,
+    )
+
+    assert NEXT_PAGE_COMMENT in router.read_text(encoding="utf-8")
+    resource_answers = yaml.safe_load((service / ".copier-answers.invoice.yml").read_text())
+    assert (resource_answers["_commit"], resource_answers["resource_fields"]) == (NEXT, fields)
+    # Only the resource moved: the service's own files wait for its own update.
+    changed = git(service, "status", "--porcelain").splitlines()
+    assert sorted(line[3:] for line in changed) == [
+        ".copier-answers.invoice.yml",
+        f"src/{PACKAGE}/routers/invoice.py",
+    ]
+    assert answers_of(service)["_commit"] == FIRST

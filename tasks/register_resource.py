@@ -1,0 +1,133 @@
+"""Register a resource the generator just rendered, in the service's own files.
+
+Run by Copier (see copier.yml's _tasks) in the service's folder, after the
+resource's files are written:
+
+    register_resource.py LAYOUT PACKAGE SINGULAR PLURAL
+
+It adds, each as an explicit line that architecture contracts and type checkers
+see: the router to main.py's ROUTERS, the table to alembic/env.py's TABLES, and
+the feature's repository contract to pyproject.toml. Lines already there are
+left alone, so running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+# Copier runs this file by path; its siblings are the template's extensions.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from extensions.layout import Layout, contract_toml, from_import, natural
+from extensions.resource import pascal
+
+
+class RegistrationError(Exception):
+    """A file lacks the place a resource is registered in."""
+
+
+def add_import(source: str, statement: str, package: str) -> str:
+    """Insert a `from <package>... import` line where ruff's isort would put it."""
+    if statement in source.splitlines():
+        return source
+    lines = source.splitlines(keepends=True)
+    module = statement.split()[1]
+    first_party = re.compile(rf"^from ({re.escape(package)}\.\S+) import")
+    position = None
+    for index, line in enumerate(lines):
+        match = first_party.match(line)
+        if not match:
+            continue
+        if natural(match.group(1)) > natural(module):
+            position = index
+            break
+        # After this statement, and after its continuation lines if it is wrapped.
+        position = index + 1
+        if line.rstrip().endswith("("):
+            while not lines[position - 1].startswith(")"):
+                position += 1
+    if position is None:
+        msg = f"no `from {package}.` import to place {statement!r} beside"
+        raise RegistrationError(msg)
+    lines.insert(position, statement + "\n")
+    return "".join(lines)
+
+
+def add_to_tuple(source: str, name: str, entry: str) -> str:
+    """Append `entry` to the one-per-line tuple `name = (` ... `)`."""
+    match = re.search(rf"^{name} = \(\n(?P<body>(?:    .*\n)*)\)", source, re.MULTILINE)
+    if match is None:
+        msg = f"no `{name} = (` with one entry per line"
+        raise RegistrationError(msg)
+    if f"    {entry},\n" in match.group("body"):
+        return source
+    end = match.end("body")
+    return source[:end] + f"    {entry},\n" + source[end:]
+
+
+def add_contract(source: str, contract: str) -> str:
+    """Append an import-linter contract after the last one."""
+    if contract in source:
+        return source
+    header = re.compile(r"^\[\[tool\.importlinter\.contracts\]\]$", re.MULTILINE)
+    headers = [match.start() for match in header.finditer(source)]
+    if not headers:
+        msg = "no [[tool.importlinter.contracts]] table"
+        raise RegistrationError(msg)
+    # The last contract ends where the next table starts, or with the file.
+    body = source.index("\n", headers[-1]) + 1
+    following = re.search(r"^\[", source[body:], re.M)
+    end = body + following.start() if following else len(source)
+    before = source[:end].rstrip("\n") + "\n\n"
+    after = source[end:]
+    return before + contract + ("\n" + after if after else "")
+
+
+def register(project: Path, layout: Layout, singular: str, plural: str) -> None:
+    package = layout.package
+    edits = {
+        project / "src" / package / "main.py": lambda source: add_to_tuple(
+            add_import(
+                source,
+                from_import(layout.module(plural, "router"), [f"router as {plural}_router"]),
+                package,
+            ),
+            "ROUTERS",
+            f"{plural}_router",
+        ),
+        project / "alembic" / "env.py": lambda source: add_to_tuple(
+            add_import(
+                source,
+                from_import(layout.module(plural, "models"), [pascal(singular)]),
+                package,
+            ),
+            "TABLES",
+            pascal(singular),
+        ),
+        project / "pyproject.toml": lambda source: add_contract(
+            source, contract_toml(layout.repository_contract(plural))
+        ),
+    }
+    # Every file is checked before any is written.
+    changed = {}
+    for path, edit in edits.items():
+        try:
+            changed[path] = edit(path.read_text(encoding="utf-8"))
+        except (OSError, RegistrationError) as error:
+            msg = f"cannot register the {plural} resource in {path.relative_to(project)}: {error}"
+            raise SystemExit(msg) from error
+    for path, source in changed.items():
+        path.write_text(source, encoding="utf-8")
+        print(f"registered {plural} in {path.relative_to(project)}")
+
+
+def main(argv: list[str]) -> None:
+    kind, package, singular, plural = argv
+    layout = Layout(kind, package, resource=plural, resource_entity=singular)
+    register(Path.cwd(), layout, singular, plural)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,245 @@
+"""The resource generator: `copier copy -d generate=resource` inside a service adds
+a complete CRUD feature in the service's own layout, ORM and logging.
+
+For every combination a service is rendered and committed, two resources are
+added to it (every field type between them, unique and optional fields, a long
+name), each committed, and the grown service then passes all of its checks. Bad
+answers are refused before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+import yaml
+
+from extensions.layout import Layout
+from extensions.resource import FIELD_TYPES, parse_fields, pluralize
+from tests.harness import Environments, PerCombination, RenderedProject, render
+from tests.matrix import Combination
+from tests.test_service_checks import CHECKS, postgres_url_for
+
+PACKAGE = "app"
+
+# (singular, fields): between them every type, unique and optional fields; the
+# second has a long name, so generated lines must wrap as ruff formats them.
+RESOURCES = (
+    ("invoice", "number:str! amount:decimal due:date paid:bool note:text?"),
+    (
+        "maintenance_window",
+        "reference_code:slug! priority:int! weight:float starts_at:datetime "
+        "ends_at:datetime? device_id:uuid? notes:text?",
+    ),
+)
+
+
+def git(project: Path, *arguments: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=Service Team", "-c", "user.email=team@example.com", *arguments],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def committed_service(source: Path, project: Path, data: Mapping[str, str]) -> Path:
+    render(source, project, data)
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "--message", "Render the service")
+    return project
+
+
+def add_resource(source: Path, project: Path, name: str, fields: str) -> None:
+    """The documented command, as a team runs it from inside the service."""
+    render(
+        source,
+        project,
+        {"generate": "resource", "resource_name": name, "resource_fields": fields},
+    )
+
+
+def digest(project: Path) -> str:
+    """Every file of the project but git's own, names and contents."""
+    hashed = hashlib.sha256()
+    for path in sorted(p for p in project.rglob("*") if p.is_file() and ".git" not in p.parts):
+        hashed.update(str(path.relative_to(project)).encode())
+        hashed.update(path.read_bytes())
+    return hashed.hexdigest()
+
+
+@pytest.fixture(scope="session")
+def grown_services(
+    template_source: Path, tmp_path_factory: pytest.TempPathFactory
+) -> PerCombination[RenderedProject]:
+    root = tmp_path_factory.mktemp("grown")
+
+    def grow(combination: Combination) -> RenderedProject:
+        project = committed_service(template_source, root / combination.id, combination.data)
+        for name, fields in RESOURCES:
+            add_resource(template_source, project, name, fields)
+            git(project, "add", "--all")
+            git(project, "commit", "--quiet", "--message", f"Add the {name} resource")
+        files = tuple(sorted(p for p in project.rglob("*") if p.is_file()))
+        return RenderedProject(combination=combination, path=project, files=files)
+
+    return PerCombination(grow, "rendering a service and adding resources to it")
+
+
+@pytest.fixture
+def grown(
+    grown_services: PerCombination[RenderedProject], combination: Combination
+) -> RenderedProject:
+    return grown_services.get(combination)
+
+
+def test_the_resources_cover_every_field_type() -> None:
+    used = {field.type for _, fields in RESOURCES for field in parse_fields(fields)}
+    assert used == set(FIELD_TYPES)
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_grown_service_passes(
+    grown: RenderedProject, environments: Environments, check: str
+) -> None:
+    variables = {}
+    if check == "pytest-postgresql":
+        variables["TEST_DATABASE_URL"] = postgres_url_for(grown, "tpl_grown_")
+    result = environments.run(grown.path, CHECKS[check], **variables)
+    if result.returncode != 0:
+        pytest.fail(
+            f"{grown.combination.id} with resources: {check} failed: `{result.shown}` "
+            f"exited {result.returncode} in {grown.path}\n"
+            f"--- last lines of its output ---\n{result.tail}",
+            pytrace=False,
+        )
+
+
+def test_each_resource_is_in_the_layout_and_registered(grown: RenderedProject) -> None:
+    data = grown.combination.data
+    project = grown.path
+    main = (project / "src" / PACKAGE / "main.py").read_text(encoding="utf-8")
+    env = (project / "alembic" / "env.py").read_text(encoding="utf-8")
+    pyproject = (project / "pyproject.toml").read_text(encoding="utf-8")
+    for name, fields in RESOURCES:
+        plural = f"{name}s"
+        layout = Layout(data["layout"], PACKAGE, resource=plural, resource_entity=name)
+        missing = [path for path in layout.resource_paths(plural) if not (project / path).is_file()]
+        assert missing == [], f"{name}: not written"
+        # Explicit imports, which mypy and import-linter follow.
+        assert f"from {layout.module(plural, 'router')} import router as {plural}_router\n" in main
+        assert f"    {plural}_router,\n" in main
+        class_name = "".join(part.capitalize() for part in name.split("_"))
+        assert f"from {layout.module(plural, 'models')} import {class_name}\n" in env
+        assert f'name = "Only the {plural} feature imports its repository"' in pyproject
+        answers = yaml.safe_load((project / f".copier-answers.{name}.yml").read_text())
+        assert (answers["generate"], answers["resource_fields"]) == ("resource", fields)
+        assert answers["layout"] == data["layout"]  # the service's, asked of nobody
+
+
+def test_migrations_chain_onto_the_head_in_order(grown: RenderedProject) -> None:
+    revisions = {}
+    for path in (grown.path / "alembic" / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision = re.search(r'^revision: str = "(\w+)"', source, re.M)
+        down = re.search(r"^down_revision: .* = (.+)$", source, re.M)
+        assert revision, path.name
+        assert down, path.name
+        revisions[revision.group(1)] = down.group(1).strip('"')
+    first = next(r for r, down in revisions.items() if down == "0001")
+    second = next(r for r, down in revisions.items() if down == first)
+    assert revisions["0001"] == "None"
+    assert len(revisions) == 3
+    assert second in revisions
+
+
+# ---------------------------------------------------------------- refused input
+
+
+@pytest.fixture(scope="module")
+def service_with_invoices(template_source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = committed_service(
+        template_source, tmp_path_factory.mktemp("refusals") / "service", {}
+    )
+    add_resource(template_source, project, *RESOURCES[0])
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "--message", "Add invoices")
+    return project
+
+
+# (answers given, part of the message, test id)
+REFUSED = [
+    ({"resource_name": "Invoice"}, "resource_name 'Invoice' is not a snake_case", "capitals"),
+    ({"resource_name": "line-item"}, "resource_name 'line-item' is not a snake_case", "hyphen"),
+    ({"resource_name": "class"}, "resource_name 'class' is a Python keyword", "keyword"),
+    ({"resource_name": "users"}, "resource_name 'users' is reserved", "reserved"),
+    ({"resource_name": "invoice"}, "the service already has the invoice resource", "exists"),
+    ({"resource_plural": "widget"}, "'widget' must differ from the singular", "plural-same"),
+    ({"resource_fields": "amount:money"}, "'amount' has the unknown type 'money'", "bad-type"),
+    ({"resource_fields": "code:str code:int"}, "field 'code' is given twice", "duplicate"),
+    ({"resource_fields": "id:uuid"}, "field name 'id' is taken", "built-in-column"),
+    ({"resource_fields": "code"}, "field 'code' is not name:type", "no-type"),
+    ({"resource_fields": ""}, "give at least one field", "no-fields"),
+    ({"resource_fields": "paid:bool!"}, "a bool cannot be unique", "unique-bool"),
+    ({"resource_fields": "code:str?!"}, "cannot be both optional", "optional-unique"),
+]
+
+
+@pytest.mark.parametrize(("answers", "message"), [pytest.param(a, m, id=i) for a, m, i in REFUSED])
+def test_bad_answers_are_refused_and_nothing_is_written(
+    template_source: Path, service_with_invoices: Path, answers: dict[str, str], message: str
+) -> None:
+    before = digest(service_with_invoices)
+    data = {
+        "generate": "resource",
+        "resource_name": "widget",
+        "resource_fields": "label:str",
+        **answers,
+    }
+
+    with pytest.raises(ValueError, match=re.escape(message)):
+        render(template_source, service_with_invoices, data)
+
+    assert digest(service_with_invoices) == before
+    assert git(service_with_invoices, "status", "--porcelain") == ""
+
+
+def test_outside_a_service_it_is_refused(template_source: Path, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"holds no \.copier-answers\.yml of a service"):
+        add_resource(template_source, tmp_path, "widget", "label:str")
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_service_from_before_the_generator_is_told_to_update(
+    template_source: Path, tmp_path: Path
+) -> None:
+    project = committed_service(template_source, tmp_path / "service", {})
+    main = project / "src" / PACKAGE / "main.py"
+    old = re.sub(r"ROUTERS = \(\n(    .*\n)*\)", "ROUTERS = (health_router,)", main.read_text())
+    main.write_text(old, encoding="utf-8")
+    git(project, "commit", "--quiet", "--all", "--message", "An older service")
+    before = digest(project)
+
+    with pytest.raises(ValueError, match=r"update the service first \(copier update\)"):
+        add_resource(template_source, project, "widget", "label:str")
+
+    assert digest(project) == before
+
+
+def test_the_plural_shown_as_the_default() -> None:
+    words = ("invoice", "category", "box", "line_item", "key", "batch")
+    assert [pluralize(word) for word in words] == [
+        "invoices",
+        "categories",
+        "boxes",
+        "line_items",
+        "keys",
+        "batches",
+    ]
