@@ -22,7 +22,7 @@ from extensions.layout import Layout
 from extensions.resource import FIELD_TYPES, parse_fields, pluralize
 from tests.harness import Environments, PerCombination, RenderedProject, render
 from tests.matrix import Combination
-from tests.test_service_checks import CHECKS, postgres_url_for
+from tests.test_service_checks import CHECKS, assert_check_passes
 
 PACKAGE = "app"
 
@@ -108,17 +108,7 @@ def test_the_resources_cover_every_field_type() -> None:
 def test_grown_service_passes(
     grown: RenderedProject, environments: Environments, check: str
 ) -> None:
-    variables = {}
-    if check == "pytest-postgresql":
-        variables["TEST_DATABASE_URL"] = postgres_url_for(grown, "tpl_grown_")
-    result = environments.run(grown.path, CHECKS[check], **variables)
-    if result.returncode != 0:
-        pytest.fail(
-            f"{grown.combination.id} with resources: {check} failed: `{result.shown}` "
-            f"exited {result.returncode} in {grown.path}\n"
-            f"--- last lines of its output ---\n{result.tail}",
-            pytrace=False,
-        )
+    assert_check_passes(grown, environments, check, prefix="tpl_grown_")
 
 
 def test_each_resource_is_in_the_layout_and_registered(grown: RenderedProject) -> None:

@@ -44,16 +44,23 @@ def postgres_url_for(rendered: RenderedProject, prefix: str = "tpl_") -> str:
     return urlsplit(server)._replace(path=f"/{name}").geturl()
 
 
-@pytest.mark.parametrize("check", CHECKS)
-def test_check(rendered: RenderedProject, environments: Environments, check: str) -> None:
+def assert_check_passes(
+    project: RenderedProject, environments: Environments, check: str, prefix: str = "tpl_"
+) -> None:
+    """Run one of CHECKS in the project; `prefix` names its PostgreSQL databases."""
     variables = {}
     if check == "pytest-postgresql":
-        variables["TEST_DATABASE_URL"] = postgres_url_for(rendered)
-    result = environments.run(rendered.path, CHECKS[check], **variables)
+        variables["TEST_DATABASE_URL"] = postgres_url_for(project, prefix)
+    result = environments.run(project.path, CHECKS[check], **variables)
     if result.returncode != 0:
         pytest.fail(
-            f"{rendered.combination.id}: {check} failed: `{result.shown}` exited "
-            f"{result.returncode} in {rendered.path}\n"
+            f"{project.combination.id}: {check} failed: `{result.shown}` exited "
+            f"{result.returncode} in {project.path}\n"
             f"--- last lines of its output ---\n{result.tail}",
             pytrace=False,
         )
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_check(rendered: RenderedProject, environments: Environments, check: str) -> None:
+    assert_check_passes(rendered, environments, check)
