@@ -25,7 +25,9 @@ class Resources:
     tokens: TokenCodec
 
 
-def get_resources(request: Request) -> Resources:
+# Every provider is `async def` even when it awaits nothing: FastAPI runs a plain
+# `def` provider in a worker thread, a costly trip for a constructor call.
+async def get_resources(request: Request) -> Resources:
     resources: Resources = request.app.state.resources
     return resources
 
