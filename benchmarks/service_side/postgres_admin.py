@@ -16,16 +16,22 @@ from sqlalchemy.ext.asyncio import create_async_engine
 async def administer(action: str, url: str) -> None:
     target = make_url(url)
     name = target.database
-    statements = {
-        "create": [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'],
-        "drop": [f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'],
-    }[action]
+    # Not DROP ... WITH (FORCE): only a superuser may end an autovacuum worker,
+    # which the load leaves busy; a plain DROP stops autovacuum itself.
+    drop = [
+        text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = :name AND usename = current_user"
+        ).bindparams(name=name),
+        text(f'DROP DATABASE IF EXISTS "{name}"'),
+    ]
+    statements = {"create": [*drop, text(f'CREATE DATABASE "{name}"')], "drop": drop}[action]
     maintenance = target.set(database="postgres")
     engine = create_async_engine(maintenance, isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as connection:
             for statement in statements:
-                await connection.execute(text(statement))
+                await connection.execute(statement)
     finally:
         await engine.dispose()
 
