@@ -1,6 +1,8 @@
 """`uv run python -m benchmarks run`: render, serve, seed, load, report.
+`uv run python -m benchmarks costs`: instructions per request under callgrind.
 
-See README.md, "Performance of rendered services", and benchmarks/run.py.
+See README.md, "Performance of rendered services", benchmarks/run.py and
+benchmarks/costs.py.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.load import wrk_path
+from benchmarks import costs
+from benchmarks.load import ENDPOINTS, wrk_path
 from benchmarks.project import DEFAULT_COMBINATION, DEFAULT_POSTGRES_URL, rendered
 from benchmarks.report import markdown
-from benchmarks.run import Options, compare, soak
+from benchmarks.run import Options, compare, database, soak
 
 POSTGRES_URL_VARIABLE = "BENCHMARK_POSTGRES_URL"
 DEFAULT_OUTPUT = Path(tempfile.gettempdir()) / "fastapi-template-benchmark.md"
+DEFAULT_COSTS_OUTPUT = Path(tempfile.gettempdir()) / "fastapi-template-costs.md"
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -44,11 +48,29 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"asyncpg URL of a server whose role may create databases (${POSTGRES_URL_VARIABLE})",
     )
     run.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="Markdown file")
+    count = commands.add_parser("costs", help="instructions per request, counted by callgrind")
+    count.add_argument("--combination", default=DEFAULT_COMBINATION, help="answer combination id")
+    count.add_argument("--requests", type=int, default=300, help="measured requests per endpoint")
+    count.add_argument(
+        "--endpoint",
+        action="append",
+        choices=list(ENDPOINTS),
+        help="only this endpoint (repeatable; default all)",
+    )
+    count.add_argument("--database", choices=["sqlite", "postgresql"], default="postgresql")
+    count.add_argument(
+        "--postgres-url",
+        default=os.environ.get(POSTGRES_URL_VARIABLE, DEFAULT_POSTGRES_URL),
+        help=f"asyncpg URL of a server whose role may create databases (${POSTGRES_URL_VARIABLE})",
+    )
+    count.add_argument("--output", type=Path, default=DEFAULT_COSTS_OUTPUT, help="Markdown file")
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
+    if args.command == "costs":
+        return count_costs(args)
     if wrk_path() is None:
         print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
         return 2
@@ -71,6 +93,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = markdown(
         args.combination, options, measurements, soak_result, (load_at_start, os.getloadavg()[0])
     )
+    args.output.write_text(report, encoding="utf-8")
+    print(f"\n{report}\n(written to {args.output})")
+    return 0
+
+
+def count_costs(args: argparse.Namespace) -> int:
+    if costs.valgrind_path() is None:
+        print("valgrind is not installed: apt-get install -y valgrind", file=sys.stderr)
+        return 2
+    endpoints = args.endpoint or list(ENDPOINTS)
+    print(f"rendering and installing {args.combination}...", flush=True)
+    with (
+        rendered(args.combination) as project,
+        database(project, args.database, args.postgres_url) as url,
+    ):
+        project.migrate(url)
+        print("counting (a few minutes under callgrind)...", flush=True)
+        counted = costs.measure(
+            project, url, args.requests, project.path.parent / "costs", endpoints, args.database
+        )
+    report = costs.markdown(args.combination, counted, endpoints)
     args.output.write_text(report, encoding="utf-8")
     print(f"\n{report}\n(written to {args.output})")
     return 0

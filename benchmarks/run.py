@@ -67,12 +67,13 @@ class SoakResult:
 
 
 @contextmanager
-def database(project: Project, name: str, options: Options) -> Iterator[str]:
+def database(project: Project, name: str, postgres_url: str) -> Iterator[str]:
+    """A new SQLite file, or a new database on the server at `postgres_url`."""
     if name == "sqlite":
         with sqlite_database(project) as url:
             yield url
     else:
-        with postgres_database(project, options.postgres_url) as url:
+        with postgres_database(project, postgres_url) as url:
             yield url
 
 
@@ -136,7 +137,7 @@ def apps_for(endpoint: str) -> list[str]:
 def compare(project: Project, options: Options, logs: Path, progress: bool = True) -> Measurements:
     measurements = Measurements()
     for name in options.databases:
-        with database(project, name, options) as url:
+        with database(project, name, options.postgres_url) as url:
             project.migrate(url)
             with servers(project, url, logs / name) as (started, seeded):
                 for endpoint in ENDPOINTS:
@@ -175,7 +176,7 @@ def measure_endpoint(
 def soak(project: Project, options: Options, logs: Path) -> SoakResult:
     """Mixed reads and writes on PostgreSQL at many connections, watching memory."""
     with (
-        database(project, "postgresql", options) as url,
+        database(project, "postgresql", options.postgres_url) as url,
     ):
         project.migrate(url)
         (logs / "soak").mkdir(parents=True, exist_ok=True)
