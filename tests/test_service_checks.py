@@ -16,15 +16,16 @@ import pytest
 from tests.harness import POSTGRES_URL_VARIABLE, Environments, RenderedProject
 
 # The configuration of each tool (files, strictness, the coverage gate) is the
-# rendered pyproject.toml's; these commands take none of their own.
+# rendered pyproject.toml's; these commands take none of their own but `--cov`,
+# which the rendered CI passes too.
 CHECKS: dict[str, tuple[str, ...]] = {
     "ruff-check": ("ruff", "check", "."),
     "ruff-format": ("ruff", "format", "--check", "."),
     "mypy": ("mypy",),
     "lint-imports": ("lint-imports",),
-    "pytest-sqlite": ("pytest",),
+    "pytest-sqlite": ("pytest", "--cov"),
     # Two workers, each with its own databases: the suite is safe in parallel.
-    "pytest-postgresql": ("pytest", "--numprocesses=2"),
+    "pytest-postgresql": ("pytest", "--cov", "--numprocesses=2"),
 }
 
 NO_SERVER = (
