@@ -110,9 +110,8 @@ def count_costs(args: argparse.Namespace) -> int:
     ):
         project.migrate(url)
         print("counting (a few minutes under callgrind)...", flush=True)
-        counted = costs.measure(
-            project, url, args.requests, project.path.parent / "costs", endpoints, args.database
-        )
+        workdir = project.path.parent / "costs"
+        counted = costs.measure(project, url, args.requests, workdir, endpoints)
     report = costs.markdown(args.combination, counted, endpoints)
     args.output.write_text(report, encoding="utf-8")
     print(f"\n{report}\n(written to {args.output})")

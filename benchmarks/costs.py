@@ -21,8 +21,10 @@ from pathlib import Path
 
 from benchmarks.load import ENDPOINTS, Seed, seed
 from benchmarks.project import PACKAGE, SERVICE_SIDE, Project
+from benchmarks.report import DATABASE_NAMES
 from benchmarks.run import REFERENCE, SERVICE, WITHOUT_MIDDLEWARE, service_environment
 from benchmarks.servers import serve
+from benchmarks.service_side.costs import WARMUP_REQUESTS
 
 FACTORIES = {
     SERVICE: f"{PACKAGE}.main:create_app",
@@ -61,7 +63,6 @@ def measure(
     requests: int,
     workdir: Path,
     endpoints: Sequence[str] = tuple(ENDPOINTS),
-    database: str = "postgresql",
 ) -> Costs:
     environment = service_environment(database_url)
     with serve(
@@ -87,6 +88,7 @@ def measure(
     per_request = {
         (endpoint, app): counted[app][endpoint] for app in FACTORIES for endpoint in endpoints
     }
+    database = "sqlite" if database_url.startswith("sqlite") else "postgresql"
     return Costs(database, requests, per_request)
 
 
@@ -138,10 +140,10 @@ def instructions(dump: Path) -> int:
 
 
 def markdown(combination: str, costs: Costs, endpoints: Sequence[str]) -> str:
-    database = "PostgreSQL" if costs.database == "postgresql" else "SQLite"
     lines = [
-        f"Instructions per request, {combination} on {database}, {costs.requests} requests"
-        " per endpoint and app after 50 of warm-up (callgrind):",
+        f"Instructions per request, {combination} on {DATABASE_NAMES[costs.database]},"
+        f" {costs.requests} requests per endpoint and app after {WARMUP_REQUESTS} of warm-up"
+        " (callgrind):",
         "",
         "| endpoint | app | instructions per request | x reference |",
         "|---|---|--:|--:|",

@@ -76,7 +76,7 @@ def test_instructions_per_request_are_counted_for_every_app(
     endpoints = ["health", "list"]
     with sqlite_database(project) as url:
         project.migrate(url)
-        counted = costs.measure(project, url, 3, tmp_path, endpoints, "sqlite")
+        counted = costs.measure(project, url, 3, tmp_path, endpoints)
 
     assert set(counted.per_request) == {
         (endpoint, app) for endpoint in endpoints for app in costs.FACTORIES
@@ -88,6 +88,7 @@ def test_instructions_per_request_are_counted_for_every_app(
     # The service checks a token and loads a user before the reference's one query.
     assert per_request["list", SERVICE] > per_request["list", REFERENCE]
     assert per_request["health", SERVICE] > per_request["health", WITHOUT_MIDDLEWARE]
+    assert counted.database == "sqlite"
     report = costs.markdown(DEFAULT_COMBINATION, counted, endpoints)
     assert "| GET /api/health | service without middleware |" in report
     assert f"{counted.middleware_share():.1%} more instructions" in report
