@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import subprocess
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from copier_template_extensions import ContextHook
 from jinja2 import Environment
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+# How a message about a name begins (Copier shows only its first 30 or so characters).
+IDENTIFIER_RULE = "snake_case, e.g. line_item"
 
 # Column names every resource has; a field may not take them.
 BUILT_IN_COLUMNS = frozenset({"id", "owner_id", "created_at", "updated_at", "deleted_at"})
@@ -289,17 +292,17 @@ def parse_fields(spec: str) -> tuple[Field, ...]:
     for word in spec.split():
         name, colon, kind = word.partition(":")
         if not colon or not name:
-            msg = f"field {word!r} is not name:type (for example amount:decimal or note:text?)"
+            msg = f"name:type words, e.g. amount:decimal note:text?; {word!r} is not one"
             raise SpecError(msg)
         marks = kind[len(kind.rstrip("?!")) :]
         kind = kind.rstrip("?!")
         optional, unique = "?" in marks, "!" in marks
         if optional and unique:
-            msg = f"field {name!r} cannot be both optional (`?`) and unique (`!`)"
+            msg = f"`?` (optional) or `!` (unique), not both: field {name!r} has both"
             raise SpecError(msg)
         if kind not in FIELD_TYPES:
             types = ", ".join(SPEC_TYPES)
-            msg = f"field {name!r} has the unknown type {kind!r}; the types are {types}"
+            msg = f"types {types}; field {name!r} has the unknown type {kind!r}"
             raise SpecError(msg)
         problem = identifier_problem(name, "field name", longest=26)
         if problem:
@@ -307,20 +310,20 @@ def parse_fields(spec: str) -> tuple[Field, ...]:
         taken = BUILT_IN_COLUMNS | CLASS_ATTRIBUTES | TYPE_NAMES
         if name in taken or name.startswith("model_"):
             msg = (
-                f"field name {name!r} is taken: every resource has "
+                f"a name of its own: field name {name!r} is taken; every resource has "
                 f"{', '.join(sorted(BUILT_IN_COLUMNS))}; models and schemas use "
                 f"{', '.join(sorted(CLASS_ATTRIBUTES | TYPE_NAMES))} and the model_ prefix"
             )
             raise SpecError(msg)
         if any(field.name == name for field in fields):
-            msg = f"field {name!r} is given twice"
+            msg = f"each field once: field {name!r} is given twice"
             raise SpecError(msg)
         if unique and kind in ("bool", "float"):
-            msg = f"field {name!r}: a {kind} cannot be unique (`!`); it takes too few exact values"
+            msg = f"`!` (unique) on a type of many values: a {kind} ({name!r}) has too few"
             raise SpecError(msg)
         fields.append(Field(name, kind, optional=optional, unique=unique))
     if not fields:
-        msg = "give at least one field, for example: number:str! amount:decimal due:date"
+        msg = "at least one field, e.g. number:str! amount:decimal due:date"
         raise SpecError(msg)
     return tuple(fields)
 
@@ -328,14 +331,14 @@ def parse_fields(spec: str) -> tuple[Field, ...]:
 def identifier_problem(name: str, what: str, longest: int = 24) -> str:
     if len(name) > longest:
         # PostgreSQL cuts names of constraints at 63 characters; they hold these.
-        return f"{what} {name!r} is longer than {longest} characters"
+        return f"at most {longest} characters: {what} {name!r} has {len(name)}"
     if not NAME_PATTERN.fullmatch(name):
         return (
-            f"{what} {name!r} is not a snake_case identifier: use lowercase letters, "
-            "digits and single underscores, starting with a letter (for example line_item)"
+            f"{IDENTIFIER_RULE}: {what} {name!r} is not (lowercase letters, digits and "
+            "single underscores, starting with a letter)"
         )
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
-        return f"{what} {name!r} is a Python keyword; choose another name"
+        return f"{IDENTIFIER_RULE}, not a Python keyword: {what} {name!r} is one"
     return ""
 
 
@@ -528,23 +531,61 @@ def _overwriting(conf: Mapping[str, Any]) -> bool:
     return "_commit" in conf["data"] or bool(conf["overwrite"])
 
 
-def resource_name_problem(value: str, conf: Mapping[str, Any], layout: str, package: str) -> str:
-    problem = identifier_problem(value, "resource_name")
-    if problem:
-        return problem + "."
-    if value in RESERVED_NAMES:
-        return (
-            f"resource_name {value!r} is reserved: the service uses the names "
-            f"{', '.join(sorted(RESERVED_NAMES))}."
+def what_to_render(conf: Mapping[str, Any], resource_name: str) -> str:
+    """ "resource" or "service": copier.yml's `generate`, which nobody is asked.
+
+    A resource is rendered when its name is known (given with -d, or recorded in
+    the answers file Copier reads: a resource's own, on update), and when
+    `copier copy` runs in a service's folder; anything else renders a service.
+    `--overwrite` (an update, a recopy) keeps a service a service.
+    """
+    if resource_name:
+        return "resource"
+    if not _overwriting(conf) and recorded_service(conf):
+        return "resource"
+    return "service"
+
+
+def git_output(project: Path, *arguments: str) -> str | None:
+    """What git prints, or None when the project is not in a git work tree."""
+    try:
+        completed = subprocess.run(
+            ["git", *arguments], cwd=project, capture_output=True, text=True, check=False
         )
+    except OSError:
+        return None
+    return completed.stdout if completed.returncode == 0 else None
+
+
+def service_problem(conf: Mapping[str, Any]) -> str:
+    """Why no resource can be added to the destination now, or "".
+
+    Checked before the resource's questions, so that nothing is asked, or
+    written, in a folder that is not a committed service ready for one.
+    """
     if _overwriting(conf):
         return ""
-    project = Path(conf["dst_path"])
-    if not recorded_service(conf):
+    project = Path(conf["dst_path"]).resolve()
+    service = recorded_service(conf)
+    if not service:
         return (
-            f"{project.resolve()} holds no .copier-answers.yml of a service: run the "
-            "resource generator from inside a service rendered from this template."
+            f"Run this in a service's folder: {project} holds no .copier-answers.yml "
+            "of a service rendered from this template."
         )
+    if git_output(project, "rev-parse", "--show-toplevel") is None:
+        return (
+            "Commit the service to git first (git init && git add --all && git commit): "
+            "a resource is added, and later updated, on a clean git work tree."
+        )
+    changes = git_output(project, "status", "--porcelain", "--untracked-files=all", ".")
+    if changes:
+        first = changes.splitlines()[0][3:]
+        return (
+            f"Commit or stash your changes first ({first}"
+            f"{' and more' if len(changes.splitlines()) > 1 else ''}): the resource's "
+            "files and registrations must be reviewable on their own."
+        )
+    package = str(service.get("package_name", ""))
     missing = [
         path
         for path, line in REGISTRIES.items()
@@ -552,15 +593,28 @@ def resource_name_problem(value: str, conf: Mapping[str, Any], layout: str, pack
     ]
     if missing:
         return (
-            f"the service has no {', '.join(repr(REGISTRIES[m].strip()) for m in missing)} "
-            f"in {', '.join(m.format(package=package) for m in missing)}, where a "
-            "resource is registered: update the service first (copier update)."
+            "Update the service first (copier update): it has no "
+            f"{', '.join(repr(REGISTRIES[m].strip()) for m in missing)} in "
+            f"{', '.join(m.format(package=package) for m in missing)}, where a "
+            "resource is registered."
         )
     heads = alembic_heads(project)
     if len(heads) > 1:
         return (
-            f"the service's migrations have {len(heads)} heads ({', '.join(heads)}); "
-            "a new migration chains onto one: merge them first (alembic merge heads)."
+            f"Merge the migrations' heads first (alembic merge heads): there are "
+            f"{len(heads)} ({', '.join(heads)}), and a new migration chains onto one."
+        )
+    return ""
+
+
+def resource_name_problem(value: str) -> str:
+    problem = identifier_problem(value, "resource_name")
+    if problem:
+        return problem + "."
+    if value in RESERVED_NAMES:
+        return (
+            f"a name the service does not use: {value!r} is reserved "
+            f"({', '.join(sorted(RESERVED_NAMES))})."
         )
     return ""
 
@@ -572,11 +626,11 @@ def resource_plural_problem(
     if problem:
         return problem + "."
     if value == singular:
-        return f"resource_plural {value!r} must differ from the singular, {singular!r}."
+        return f"a plural that differs from the singular: {value!r} does not."
     if value in RESERVED_NAMES:
         return (
-            f"resource_plural {value!r} is reserved: the service uses the names "
-            f"{', '.join(sorted(RESERVED_NAMES))}."
+            f"a name the service does not use: {value!r} is reserved "
+            f"({', '.join(sorted(RESERVED_NAMES))})."
         )
     if _overwriting(conf):
         return ""
@@ -587,8 +641,8 @@ def resource_plural_problem(
     if existing:
         more = f" and {len(existing) - 2} more" if len(existing) > 2 else ""
         return (
-            f"the service already has the {singular} resource ({', '.join(existing[:2])}"
-            f"{more}); choose another name, or bring it up to date with copier update."
+            f"a new resource: the service has {singular} already ({', '.join(existing[:2])}"
+            f"{more}); to bring it up to date, copier update."
         )
     return ""
 
@@ -597,7 +651,7 @@ def resource_fields_problem(value: str) -> str:
     try:
         parse_fields(value)
     except SpecError as error:
-        return f"resource_fields: {error}."
+        return f"{error}."
     return ""
 
 
@@ -617,6 +671,8 @@ class ResourceContext(ContextHook):
             pascal=pascal,
             pluralize=pluralize,
             new_migration=new_migration,
+            what_to_render=what_to_render,
+            service_problem=service_problem,
             resource_name_problem=resource_name_problem,
             resource_plural_problem=resource_plural_problem,
             resource_fields_problem=resource_fields_problem,

@@ -1,0 +1,360 @@
+"""The questionnaire as a person uses it: the real `copier` command in a
+pseudo-terminal of 80 columns, driven key by key with pexpect.
+
+What the terminal shows is kept on a pyte screen, so a message is checked as a
+person reads it: cut where an 80-column line ends. Each render is compared file
+by file with the session's render of the same answers (fixture `renders`),
+whose checks tests/test_service_checks.py runs; a resource with one rendered
+from the same answers with `--defaults` (tests/test_resources.py checks those).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pexpect
+import pyte
+import pytest
+import yaml
+
+from extensions.answers import PACKAGE_RULE, SLUG_RULE
+from extensions.resource import service_problem
+from tests.harness import PerCombination, RenderedProject, copy_working_tree, render
+from tests.matrix import COPIER_YML, Combination, combinations
+
+COPIER = str(Path(sys.executable).with_name("copier"))
+COLUMNS, ROWS = 80, 24
+TIMEOUT_SECONDS = 120  # a loaded 2-core machine renders slowly; nothing waits this long
+
+# Keys as a terminal sends them.
+ENTER = "\r"
+DOWN = "\x1b[B"
+BACKSPACE = "\x7f"
+
+QUESTIONS: dict[str, dict[str, Any]] = {
+    name: spec
+    for name, spec in yaml.safe_load(COPIER_YML.read_text(encoding="utf-8")).items()
+    if not name.startswith("_")
+}
+# What a new service is asked, in order: every question without a `when`.
+SERVICE_QUESTIONS = [name for name, spec in QUESTIONS.items() if "when" not in spec]
+RESOURCE_QUESTIONS = ["resource_name", "resource_plural", "resource_fields"]
+
+
+def first_line(question: str) -> str:
+    return str(QUESTIONS[question]["help"]).splitlines()[0]
+
+
+def combination(identifier: str) -> Combination:
+    return next(c for c in combinations() if c.id == identifier)
+
+
+class Terminal:
+    """A command in an 80 x 24 pseudo-terminal, and the screen it draws."""
+
+    def __init__(self, command: list[str], cwd: Path) -> None:
+        self.screen = pyte.Screen(COLUMNS, ROWS)
+        self._stream = pyte.Stream(self.screen)
+        self.output: list[str] = []
+        environment = {
+            **os.environ,
+            "TERM": "xterm",
+            # prompt_toolkit would otherwise ask the terminal where its cursor is.
+            "PROMPT_TOOLKIT_NO_CPR": "1",
+        }
+        self.child = pexpect.spawn(
+            command[0],
+            command[1:],
+            cwd=cwd,
+            env=environment,
+            encoding="utf-8",
+            dimensions=(ROWS, COLUMNS),
+            timeout=TIMEOUT_SECONDS,
+        )
+        self.child.logfile_read = self  # every byte read goes to the screen too
+
+    def write(self, data: str) -> None:
+        self.output.append(data)
+        self._stream.feed(data)
+
+    def flush(self) -> None:
+        pass
+
+    @property
+    def lines(self) -> list[str]:
+        return [line.rstrip() for line in self.screen.display]
+
+    @property
+    def text(self) -> str:
+        return "".join(self.output)
+
+    def question(self, name: str) -> None:
+        """Wait until the question is asked and ready for keys."""
+        self.child.expect_exact(first_line(name))
+        # Its answer line: the default of a text question, or a choice's arrow.
+        self.child.expect(r"\n")
+
+    def answer(self, name: str, *keys: str) -> None:
+        self.question(name)
+        for key in keys:
+            self.child.send(key)
+        self.child.send(ENTER)
+
+    def retype(self, name: str, default: str, text: str) -> None:
+        """Replace a text question's default with `text` (without Enter)."""
+        self.question(name)
+        self.child.send(BACKSPACE * len(default) + text)
+
+    def shows(self, text: str) -> bool:
+        """Whether a line of the screen shows `text` (waiting for it a little)."""
+        try:
+            self.child.expect_exact(text.split()[0], timeout=10)
+        except pexpect.TIMEOUT:
+            return False
+        return any(text in line for line in self.lines)
+
+    def finish(self) -> int:
+        self.child.expect(pexpect.EOF)
+        self.child.close()
+        return int(self.child.exitstatus if self.child.exitstatus is not None else -1)
+
+
+@pytest.fixture
+def terminal() -> Iterator[list[Terminal]]:
+    started: list[Terminal] = []
+    yield started
+    for term in started:
+        term.child.close(force=True)
+
+
+def spawn(started: list[Terminal], cwd: Path, *arguments: str) -> Terminal:
+    term = Terminal([COPIER, *arguments], cwd)
+    started.append(term)
+    return term
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under root but git's own, by relative path."""
+    return {
+        str(path.relative_to(root)): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".git" not in path.relative_to(root).parts
+    }
+
+
+def differences(rendered: Mapping[str, bytes], expected: Mapping[str, bytes]) -> list[str]:
+    missing = sorted(set(expected) - set(rendered))
+    extra = sorted(set(rendered) - set(expected))
+    changed = sorted(p for p in set(rendered) & set(expected) if rendered[p] != expected[p])
+    return [f"missing {p}" for p in missing] + [f"extra {p}" for p in extra] + changed
+
+
+def git(project: Path, *arguments: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=Service Team", "-c", "user.email=team@example.com", *arguments],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def committed_copy(rendered: RenderedProject, destination: Path) -> Path:
+    """The session's render, as its team has it: in git, committed."""
+    shutil.copytree(rendered.path, destination, ignore=shutil.ignore_patterns(".venv"))
+    git(destination, "init", "--quiet")
+    git(destination, "add", "--all")
+    git(destination, "commit", "--quiet", "--message", "Render the service")
+    return destination
+
+
+# ---------------------------------------------------------------- a new service
+
+
+def test_enter_at_every_question_renders_the_defaults(
+    template_source: Path,
+    renders: PerCombination[RenderedProject],
+    terminal: list[Terminal],
+    tmp_path: Path,
+) -> None:
+    term = spawn(terminal, tmp_path, "copy", "--trust", str(template_source), "service")
+    for name in SERVICE_QUESTIONS:
+        term.answer(name)
+
+    assert term.finish() == 0, term.text[-3000:]
+    # Nothing about resources, nor what to render: a new service is all there is.
+    assert "Resource name" not in term.text
+    expected = renders.get(combination("layered-sqlalchemy-structlog"))
+    assert differences(tree(tmp_path / "service"), tree(expected.path)) == []
+    # The next steps, each on a line of its own.
+    for step in ("cd service", "git init && git add --all", "uv sync", "uv run pytest"):
+        assert any(line.lstrip().startswith(step) for line in term.lines), step
+
+
+def test_choices_picked_with_the_arrow_keys(
+    template_source: Path,
+    renders: PerCombination[RenderedProject],
+    terminal: list[Terminal],
+    tmp_path: Path,
+) -> None:
+    term = spawn(terminal, tmp_path, "copy", "--trust", str(template_source), "service")
+    for name in SERVICE_QUESTIONS:
+        # The second choice of each: feature-sliced, sqlmodel, stdlib.
+        term.answer(name, *([DOWN] if "choices" in QUESTIONS[name] else []))
+
+    assert term.finish() == 0, term.text[-3000:]
+    expected = renders.get(combination("feature-sliced-sqlmodel-stdlib"))
+    assert differences(tree(tmp_path / "service"), tree(expected.path)) == []
+
+
+def test_a_wrong_answer_is_explained_on_screen_and_a_right_one_accepted(
+    template_source: Path,
+    renders: PerCombination[RenderedProject],
+    terminal: list[Terminal],
+    tmp_path: Path,
+) -> None:
+    term = spawn(terminal, tmp_path, "copy", "--trust", str(template_source), "service")
+    term.answer("project_name")
+    # What is allowed shows within the 80 columns, after Copier's own prefix.
+    term.retype("project_slug", "my-service", "My_Service")
+    term.child.send(ENTER)
+    assert term.shows(f"Validation error for question 'project_slug': {SLUG_RULE}"), term.lines
+    term.child.send(BACKSPACE * len("My_Service") + "my-service" + ENTER)
+    term.retype("package_name", "app", "my-app")
+    term.child.send(ENTER)
+    assert term.shows(f"Validation error for question 'package_name': {PACKAGE_RULE}"), term.lines
+    term.child.send(BACKSPACE * len("my-app") + "app" + ENTER)
+    for name in SERVICE_QUESTIONS[3:]:
+        term.answer(name)
+
+    assert term.finish() == 0, term.text[-3000:]
+    expected = renders.get(combination("layered-sqlalchemy-structlog"))
+    assert differences(tree(tmp_path / "service"), tree(expected.path)) == []
+
+
+# ------------------------------------------------------------------- an update
+
+NEXT_RELEASE_NOTE = "- The questionnaire's test release, with nothing to render differently."
+
+
+@pytest.fixture
+def template_releases(template_source: Path, tmp_path: Path) -> Path:
+    """The template as a git repository with two releases, v1.0.0 and v1.1.0,
+    the second a CHANGELOG entry only (so an update renders what v1.0.0 did)."""
+    repository = tmp_path / "template"
+    copy_working_tree(template_source, repository)
+    git(repository, "init", "--quiet")
+    git(repository, "add", "--all")
+    git(repository, "commit", "--quiet", "--message", "v1.0.0")
+    git(repository, "tag", "v1.0.0")
+    changelog = repository / "CHANGELOG.md"
+    entry = f"## [Unreleased]\n\n## [1.1.0] - 2026-12-03\n\n### Changed\n{NEXT_RELEASE_NOTE}\n"
+    changelog.write_text(
+        changelog.read_text(encoding="utf-8").replace("## [Unreleased]\n", entry, 1), "utf-8"
+    )
+    git(repository, "commit", "--quiet", "--all", "--message", "v1.1.0")
+    git(repository, "tag", "v1.1.0")
+    return repository
+
+
+def test_an_interactive_update_asks_the_service_questions_only(
+    template_releases: Path,
+    renders: PerCombination[RenderedProject],
+    terminal: list[Terminal],
+    tmp_path: Path,
+) -> None:
+    default = combination("layered-sqlalchemy-structlog")
+    service = tmp_path / "service"
+    render(template_releases, service, default.data, vcs_ref="v1.0.0")
+    git(service, "init", "--quiet")
+    git(service, "add", "--all")
+    git(service, "commit", "--quiet", "--message", "Render the service")
+
+    term = spawn(terminal, service, "update", "--trust")
+    for name in SERVICE_QUESTIONS:
+        term.answer(name)
+
+    assert term.finish() == 0, term.text[-3000:]
+    assert "Resource name" not in term.text
+    # It names what changed, and the release's CHANGELOG entry; no task's command line.
+    assert "Updated from v1.0.0 to v1.1.0. Changed: .copier-answers.yml." in term.text
+    assert NEXT_RELEASE_NOTE in term.text
+    assert "Running task" not in term.text
+    answers = yaml.safe_load((service / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert answers["_commit"] == "v1.1.0"
+    expected = renders.get(default)
+    cached = yaml.safe_load((expected.path / ".copier-answers.yml").read_text(encoding="utf-8"))
+    del answers["_commit"], answers["_src_path"], cached["_src_path"]
+    assert answers == cached
+    changed = differences(tree(service), tree(expected.path))
+    assert changed == [".copier-answers.yml"]
+
+
+# ------------------------------------------------------------------ a resource
+
+INVOICE = {
+    "resource_name": "invoice",
+    "resource_fields": "number:str! amount:decimal due:date paid:bool note:text?",
+}
+
+
+def with_revision(files: Mapping[str, bytes], old: str, new: str) -> dict[str, bytes]:
+    """The files with one migration revision id replaced by another, names included."""
+    return {
+        path.replace(old, new): content.replace(old.encode(), new.encode())
+        for path, content in files.items()
+    }
+
+
+def test_an_interactive_resource_asks_about_the_resource_only(
+    template_source: Path,
+    renders: PerCombination[RenderedProject],
+    terminal: list[Terminal],
+    tmp_path: Path,
+) -> None:
+    default = renders.get(combination("layered-sqlalchemy-structlog"))
+    service = committed_copy(default, tmp_path / "service")
+
+    term = spawn(terminal, service, "copy", "--trust", str(template_source), ".")
+    term.answer("resource_name", INVOICE["resource_name"])
+    term.answer("resource_plural")  # the plural offered, invoices
+    term.answer("resource_fields", INVOICE["resource_fields"])
+
+    assert term.finish() == 0, term.text[-3000:]
+    assert first_line("project_name") not in term.text
+    assert "Added the invoice resource, /api/v1/invoices" in term.text
+    answers_file = service / ".copier-answers.invoice.yml"
+    answers = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
+    assert {question: answers[question] for question in RESOURCE_QUESTIONS} == {
+        **INVOICE,
+        "resource_plural": "invoices",
+    }
+    # The same resource added with every answer given, as tests/test_resources.py does.
+    scripted = committed_copy(default, tmp_path / "scripted")
+    render(template_source, scripted, INVOICE)
+    revision = yaml.safe_load((scripted / answers_file.name).read_text(encoding="utf-8"))[
+        "resource_migration"
+    ]["revision"]
+    expected = with_revision(tree(scripted), revision, answers["resource_migration"]["revision"])
+    assert differences(tree(service), expected) == []
+
+
+def test_a_resource_outside_a_service_stops_before_any_question(
+    template_source: Path, terminal: list[Terminal], tmp_path: Path
+) -> None:
+    term = spawn(
+        terminal, tmp_path, "copy", "--trust", "-d", "generate=resource", str(template_source), "x"
+    )
+
+    assert term.finish() == 1
+    message = service_problem({"dst_path": tmp_path / "x", "data": {}, "overwrite": False})
+    assert message.split(":")[0] in term.text
+    assert first_line("resource_name") not in term.text
+    assert "Traceback" not in term.text
+    assert not (tmp_path / "x").exists()
