@@ -148,6 +148,15 @@ class AnswerRefused(UserMessageError, ValueError):
     """
 
 
+def given_answer_problem(question: str, problem: str) -> str:
+    """How a bad answer given with -d is refused: the question, then what is allowed."""
+    return f"{question}: {problem}"
+
+
+def not_a_choice(question: str, allowed: list[str], value: object) -> str:
+    return given_answer_problem(question, f"one of {', '.join(allowed)}; not {value!r}.")
+
+
 def refuse(message: str) -> bool:
     """Stop Copier with `message`, or return True when there is none (for `when:`)."""
     if message:
@@ -213,7 +222,7 @@ class AnswerChecks(ContextHook):
     ) -> None:
         allowed = choice_values(spec)
         if allowed and str(value) not in allowed:
-            raise AnswerRefused(f"{name}: one of {', '.join(allowed)}; not {value!r}.")
+            raise AnswerRefused(not_a_choice(name, allowed, value))
         validator = spec.get("validator")
         if validator:
             needed = meta.find_undeclared_variables(self.environment.parse(validator))
@@ -225,5 +234,5 @@ class AnswerChecks(ContextHook):
             finally:
                 self._checking = False
             if message.strip():
-                raise AnswerRefused(f"{name}: {message.strip()}")
+                raise AnswerRefused(given_answer_problem(name, message.strip()))
         self._checked.add((name, repr(value)))

@@ -607,7 +607,7 @@ def service_problem(conf: Mapping[str, Any]) -> str:
     return ""
 
 
-def resource_name_problem(value: str) -> str:
+def resource_name_problem(value: str, conf: Mapping[str, Any]) -> str:
     problem = identifier_problem(value, "resource_name")
     if problem:
         return problem + "."
@@ -615,6 +615,12 @@ def resource_name_problem(value: str) -> str:
         return (
             f"a name the service does not use: {value!r} is reserved "
             f"({', '.join(sorted(RESERVED_NAMES))})."
+        )
+    answers_file = f".copier-answers.{value}.yml"
+    if not _overwriting(conf) and (Path(conf["dst_path"]) / answers_file).exists():
+        return (
+            f"a new resource: the service has {value} already ({answers_file}); to bring "
+            f"it up to date, copier update --answers-file {answers_file}."
         )
     return ""
 
@@ -636,13 +642,11 @@ def resource_plural_problem(
         return ""
     project = Path(conf["dst_path"])
     existing = [path for path in files if (project / path).exists()]
-    if (project / f".copier-answers.{singular}.yml").exists():
-        existing.insert(0, f".copier-answers.{singular}.yml")
     if existing:
         more = f" and {len(existing) - 2} more" if len(existing) > 2 else ""
         return (
-            f"a new resource: the service has {singular} already ({', '.join(existing[:2])}"
-            f"{more}); to bring it up to date, copier update."
+            f"names no file of the service has: {', '.join(existing[:2])}{more} "
+            f"exist already, for {singular} or {value}."
         )
     return ""
 

@@ -67,12 +67,17 @@ def update_problem(value: Any, question: str, conf: Mapping[str, Any]) -> str:
             f"replaces it: give that with -d {question}=<answer>."
         )
     if question in FIXED_ANSWERS:
-        return (
-            f"{question} cannot change on update (from {previous!r} to {value!r}): "
-            f"{FIXED_ANSWERS[question]}. To switch, render a new service with copier "
-            f"copy and move your code into it."
-        )
+        return fixed_answer_problem(question, previous, value)
     return ""
+
+
+def fixed_answer_problem(question: str, previous: Any, value: Any) -> str:
+    """The recorded answer first: at 80 columns Copier's prompt shows little more."""
+    return (
+        f"{previous!r} as recorded: {question} cannot change on update (to {value!r}): "
+        f"{FIXED_ANSWERS[question]}. To switch, render a new service with copier copy "
+        f"and move your code into it."
+    )
 
 
 class UpdateChecks(Extension):

@@ -1,28 +1,41 @@
 """Invalid answers are refused with a message that says what is allowed.
 
-Through Copier: with `defaults=True`, an answer given in `data` is parsed and
-validated, and a bad one makes `run_copy` raise a plain `ValueError` before
-anything is written. Its text is "Validation error for question '<name>': "
-followed by the validator's message, or, for a value outside `choices`,
-"Invalid choice for '<name>': <value> is not in [<allowed values>]".
-Note that Copier does not validate *default* values in that mode, which is why
-the defaults are checked against their validators here as well.
+Through Copier: an answer given with `-d` (`data`) that its question refuses
+stops Copier before anything is asked or written, with `AnswerRefused` (see
+extensions/answers.py), which Copier's command line prints as the message
+alone: "<question>: " and the validator's message, or, for a value outside
+`choices`, the allowed values. Each message leads with what is allowed, since
+Copier's prompt shows one line of it after its own 47-character prefix. Copier
+does not validate *default* values under `--defaults`, which is why the
+defaults are checked against their validators here as well.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import copier
 import pytest
 import yaml
+from copier.errors import UserMessageError
 from jinja2 import Environment
 
 from extensions.answers import (
+    EMAIL_RULE,
+    NAME_RULE,
+    PACKAGE_RULE,
+    SLUG_RULE,
     AnswerChecks,
+    AnswerRefused,
     email_problem,
+    given_answer_problem,
     name_problem,
+    not_a_choice,
     package_name_problem,
     slug_problem,
     slugify,
@@ -31,123 +44,61 @@ from extensions.resource import ResourceContext
 from extensions.update import UpdateChecks
 from tests.matrix import COPIER_YML, choice_questions
 
-QUOTES_OR_BACKSLASHES = (
-    "project_name must be printable text without double quotes or backslashes "
-    "(it appears in docstrings and titles)."
-)
+PROBLEMS: dict[str, Callable[[str], str]] = {
+    "project_name": name_problem,
+    "project_slug": slug_problem,
+    "package_name": package_name_problem,
+    "author_email": email_problem,
+}
 
 
-def validation_error(question: str, message: str) -> str:
-    return f"Validation error for question '{question}': {message}"
+def refusal(question: str, answer: str) -> str:
+    """The message Copier stops with when `answer` is given to `question` with -d."""
+    if question in PROBLEMS:
+        return given_answer_problem(question, PROBLEMS[question](answer))
+    return not_a_choice(question, choice_questions()[question], answer)
 
 
-def not_kebab_case(value: str) -> str:
-    return validation_error(
-        "project_slug",
-        f"project_slug {value!r} is not kebab-case: use lowercase letters, digits and "
-        "single hyphens, starting with a letter (for example billing-service).",
-    )
-
-
-def not_identifier(value: str) -> str:
-    return validation_error(
-        "package_name",
-        f"package_name {value!r} is not a valid Python identifier: use lowercase letters, "
-        "digits and underscores, starting with a letter (for example billing_service).",
-    )
-
-
-def keyword(value: str) -> str:
-    return validation_error(
-        "package_name", f"package_name {value!r} is a Python keyword; choose another name."
-    )
-
-
-def not_lowercase(value: str) -> str:
-    return validation_error(
-        "package_name",
-        f"package_name {value!r} must be lowercase (PEP 8 module names), "
-        f"for example {value.lower()!r}.",
-    )
-
-
-def shadows_stdlib(value: str) -> str:
-    return validation_error(
-        "package_name",
-        f"package_name {value!r} would shadow the standard library module of the same "
-        "name; choose another name.",
-    )
-
-
-def shadows_dependency(value: str) -> str:
-    return validation_error(
-        "package_name",
-        f"package_name {value!r} would shadow the {value!r} package that the service "
-        "depends on; choose another name.",
-    )
-
-
-def not_email(value: str) -> str:
-    return validation_error(
-        "author_email",
-        f"author_email {value!r} is not an e-mail address: expected the form name@example.com.",
-    )
-
-
-def without_question(message: str) -> str:
-    """The validator's own message, without the prefix Copier adds."""
-    return message.split(": ", 1)[1]
-
-
-def invalid_choice(question: str, value: str) -> str:
-    allowed = choice_questions()[question]
-    return f"Invalid choice for {question!r}: {value!r} is not in {allowed!r}"
-
-
-def invalid(question: str, answer: str, message: str) -> Any:
-    return pytest.param(question, answer, message, id=f"{question}={answer}")
+def invalid(question: str, answer: str) -> Any:
+    return pytest.param(question, answer, id=f"{question}={answer}")
 
 
 INVALID_ANSWERS = [
-    invalid("project_slug", "My_Service", not_kebab_case("My_Service")),
-    invalid("project_slug", "-x", not_kebab_case("-x")),
-    invalid("project_slug", "a--b", not_kebab_case("a--b")),
-    invalid("package_name", "my-app", not_identifier("my-app")),
-    invalid("package_name", "1app", not_identifier("1app")),
-    invalid("package_name", "class", keyword("class")),
-    invalid("package_name", "match", keyword("match")),  # a soft keyword
-    invalid("package_name", "json", shadows_stdlib("json")),
-    invalid("package_name", "logging", shadows_stdlib("logging")),
-    invalid("package_name", "fastapi", shadows_dependency("fastapi")),
-    invalid("package_name", "sqlalchemy", shadows_dependency("sqlalchemy")),
+    invalid("project_slug", "My_Service"),
+    invalid("project_slug", "-x"),
+    invalid("project_slug", "a--b"),
+    invalid("package_name", "my-app"),
+    invalid("package_name", "1app"),
+    invalid("package_name", "class"),
+    invalid("package_name", "match"),  # a soft keyword
+    invalid("package_name", "json"),
+    invalid("package_name", "logging"),
+    invalid("package_name", "fastapi"),
+    invalid("package_name", "sqlalchemy"),
     # Not in sys.stdlib_module_names, though CPython ships a `test` package.
-    invalid("package_name", "test", shadows_dependency("test")),
-    invalid("package_name", "App", not_lowercase("App")),
-    invalid("author_email", "nobody", not_email("nobody")),
-    invalid("author_email", "a@b", not_email("a@b")),
-    invalid(
-        "project_name", "", validation_error("project_name", "project_name must not be empty.")
-    ),
-    invalid(
-        "project_name",
-        'The "Best" Service',
-        validation_error("project_name", QUOTES_OR_BACKSLASHES),
-    ),
-    invalid("layout", "hexagonal", invalid_choice("layout", "hexagonal")),
-    invalid("orm", "peewee", invalid_choice("orm", "peewee")),
-    invalid("logging", "loguru", invalid_choice("logging", "loguru")),
+    invalid("package_name", "test"),
+    invalid("package_name", "App"),
+    invalid("author_email", "nobody"),
+    invalid("author_email", "a@b"),
+    invalid("project_name", ""),
+    invalid("project_name", 'The "Best" Service'),
+    invalid("layout", "hexagonal"),
+    invalid("orm", "peewee"),
+    invalid("logging", "loguru"),
 ]
 
 
-@pytest.mark.parametrize(("question", "answer", "message"), INVALID_ANSWERS)
+@pytest.mark.parametrize(("question", "answer"), INVALID_ANSWERS)
 def test_copier_refuses_invalid_answer(
-    template_source: Path, tmp_path: Path, question: str, answer: str, message: str
+    template_source: Path, tmp_path: Path, question: str, answer: str
 ) -> None:
     # An existing, empty destination: Copier's clean-up on error only removes a
     # destination it created, so whatever it wrote here would still be found.
     destination = tmp_path / "project"
     destination.mkdir()
-    with pytest.raises(ValueError) as refusal:  # noqa: PT011 - the text is asserted below
+    # Copier loads extensions/answers.py under a name of its own: the class is
+    # AnswerRefused, but not the object this module imports.
+    with pytest.raises(UserMessageError) as refused:
         copier.run_copy(
             str(template_source),
             destination,
@@ -156,8 +107,63 @@ def test_copier_refuses_invalid_answer(
             unsafe=True,
             quiet=True,
         )
-    assert str(refusal.value) == message
+    assert type(refused.value).__name__ == AnswerRefused.__name__
+    assert isinstance(refused.value, ValueError)  # what Copier raises for a bad answer
+    assert str(refused.value) == refusal(question, answer)
     assert list(destination.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [("package_name", "my-app"), ("layout", "hexagonal")],
+)
+def test_the_command_line_prints_the_refusal_alone(
+    template_source: Path, tmp_path: Path, question: str, answer: str
+) -> None:
+    copier_command = Path(sys.executable).with_name("copier")
+    result = subprocess.run(
+        [
+            str(copier_command),
+            "copy",
+            "--trust",
+            "--defaults",
+            "--quiet",
+            "-d",
+            f"{question}={answer}",
+            str(template_source),
+            str(tmp_path / "project"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [refusal(question, answer)]
+    assert not (tmp_path / "project").exists()
+
+
+def test_each_message_leads_with_what_is_allowed() -> None:
+    assert name_problem("").startswith(NAME_RULE)
+    assert slug_problem("My_Service").startswith(SLUG_RULE)
+    for package in ("my-app", "class", "App", "json", "fastapi"):
+        assert package_name_problem(package).startswith(PACKAGE_RULE), package
+    assert email_problem("nobody").startswith(EMAIL_RULE)
+
+
+def test_every_help_line_fits_an_80_column_terminal() -> None:
+    # Copier prints a question's help after a 3-column mark; a longer line wraps
+    # and, within prompt_toolkit's drawing, can hide what follows it.
+    questions: dict[str, Any] = yaml.safe_load(COPIER_YML.read_text(encoding="utf-8"))
+    long_lines = [
+        line
+        for name, spec in questions.items()
+        if not name.startswith("_") and spec.get("ask", True) is not False
+        for line in [*str(spec.get("help", "")).splitlines(), *(spec.get("choices") or [])]
+        if len(line) + 5 > 80
+    ]
+    assert long_lines == []
 
 
 # ------------------------------------------------------------------ filters directly
@@ -184,23 +190,21 @@ def test_slug_derived_from_a_valid_name_is_valid(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "message"),
+    ("name", "reason"),
     [
-        ("", "project_name must not be empty."),
-        ("   ", "project_name must not be empty."),
-        (
-            "42",
-            "project_name must contain at least one letter (a-z), "
-            "so that a slug can be derived from it.",
-        ),
-        ('The "Best" Service', QUOTES_OR_BACKSLASHES),
-        ("Back\\slash", QUOTES_OR_BACKSLASHES),
-        ("Tab\tService", QUOTES_OR_BACKSLASHES),
+        ("", "must not be empty"),
+        ("   ", "must not be empty"),
+        ("42", "'42' has no letter a-z"),
+        ('The "Best" Service', 'without "'),
+        ("Back\\slash", 'without "'),
+        ("Tab\tService", 'without "'),
     ],
     ids=["empty", "blank", "no-letter", "double-quote", "backslash", "control-character"],
 )
-def test_name_problem(name: str, message: str) -> None:
-    assert name_problem(name) == message
+def test_name_problem(name: str, reason: str) -> None:
+    problem = name_problem(name)
+    assert problem.startswith(NAME_RULE)
+    assert reason in problem
 
 
 @pytest.mark.parametrize("slug", ["billing-service", "a", "api-v2", "x1-2y"])
@@ -210,7 +214,7 @@ def test_good_slugs(slug: str) -> None:
 
 @pytest.mark.parametrize("slug", ["My_Service", "-x", "a--b", "billing-", "2fa", "", "a b"])
 def test_bad_slugs(slug: str) -> None:
-    assert slug_problem(slug) == without_question(not_kebab_case(slug))
+    assert slug_problem(slug).startswith(f"{SLUG_RULE}: {slug!r} is not")
 
 
 @pytest.mark.parametrize("package", ["app", "billing_service", "svc2", "my_app"])
@@ -219,25 +223,27 @@ def test_good_package_names(package: str) -> None:
 
 
 BAD_PACKAGE_NAMES = [
-    ("my-app", not_identifier("my-app")),
-    ("café", not_identifier("café")),  # an identifier, but not ASCII
-    ("", not_identifier("")),
-    ("None", keyword("None")),
-    ("case", keyword("case")),  # a soft keyword
-    ("Billing", not_lowercase("Billing")),
-    ("asyncio", shadows_stdlib("asyncio")),
-    ("pydantic", shadows_dependency("pydantic")),
-    ("tests", shadows_dependency("tests")),
+    ("my-app", "'my-app' is not a Python identifier"),
+    ("café", "'café' is not a Python identifier"),  # an identifier, but not ASCII
+    ("", "'' is not a Python identifier"),
+    ("None", "not a Python keyword such as 'None'"),
+    ("case", "not a Python keyword such as 'case'"),  # a soft keyword
+    ("Billing", "lowercase: 'billing', not 'Billing'"),
+    ("asyncio", "not 'asyncio': it would shadow the standard library"),
+    ("pydantic", "not 'pydantic': it would shadow the 'pydantic' package"),
+    ("tests", "not 'tests': it would shadow the 'tests' package"),
 ]
 
 
 @pytest.mark.parametrize(
-    ("package", "message"),
+    ("package", "reason"),
     BAD_PACKAGE_NAMES,
     ids=[package or "empty" for package, _ in BAD_PACKAGE_NAMES],
 )
-def test_bad_package_names(package: str, message: str) -> None:
-    assert package_name_problem(package) == without_question(message)
+def test_bad_package_names(package: str, reason: str) -> None:
+    problem = package_name_problem(package)
+    assert problem.startswith(PACKAGE_RULE)
+    assert reason in problem
 
 
 @pytest.mark.parametrize("email", ["platform@example.com", "first.last+tag@sub.example.org"])
@@ -247,7 +253,7 @@ def test_good_emails(email: str) -> None:
 
 @pytest.mark.parametrize("email", ["nobody", "a@b", "a b@example.com", "@example.com", "a@b.c"])
 def test_bad_emails(email: str) -> None:
-    assert email_problem(email) == without_question(not_email(email))
+    assert email_problem(email) == f"{EMAIL_RULE}: {email!r} is not an e-mail address."
 
 
 def test_defaults_pass_their_validators(tmp_path: Path) -> None:

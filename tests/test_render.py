@@ -66,15 +66,14 @@ def test_no_template_syntax_left(rendered: RenderedProject) -> None:
 def test_answers_are_recorded(rendered: RenderedProject) -> None:
     answers = answers_of(rendered)
     questions = yaml.safe_load(COPIER_YML.read_text(encoding="utf-8"))
-    # A service records every question but those of a resource (asked only then).
+    # A service records every question it is asked: those without a `when` (what
+    # is rendered is derived, and a resource's questions are asked of a resource).
     service_questions = [
-        name
-        for name, spec in questions.items()
-        if not name.startswith("_") and "generate == 'resource'" not in str(spec.get("when"))
+        name for name, spec in questions.items() if not name.startswith("_") and "when" not in spec
     ]
     missing = sorted(q for q in service_questions if q not in answers)
     assert not missing, f"{rendered.combination.id}: answers file lacks {missing}"
-    assert answers["generate"] == "service"
+    assert "generate" not in answers
     assert not any(name.startswith("resource_") for name in answers)
     for question, value in rendered.combination.answers:
         assert answers[question] == value, f"{rendered.combination.id}: {question}"

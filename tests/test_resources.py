@@ -129,7 +129,8 @@ def test_each_resource_is_in_the_layout_and_registered(grown: RenderedProject) -
         assert f"from {layout.module(plural, 'models')} import {class_name}\n" in env
         assert f'name = "Only the {plural} feature imports its repository"' in pyproject
         answers = yaml.safe_load((project / f".copier-answers.{name}.yml").read_text())
-        assert (answers["generate"], answers["resource_fields"]) == ("resource", fields)
+        assert answers["resource_fields"] == fields
+        assert "generate" not in answers  # derived: a resource's answers file is a resource's
         assert answers["layout"] == data["layout"]  # the service's, asked of nobody
 
 
@@ -165,19 +166,19 @@ def service_with_invoices(template_source: Path, tmp_path_factory: pytest.TempPa
 
 # (answers given, part of the message, test id)
 REFUSED = [
-    ({"resource_name": "Invoice"}, "resource_name 'Invoice' is not a snake_case", "capitals"),
-    ({"resource_name": "line-item"}, "resource_name 'line-item' is not a snake_case", "hyphen"),
-    ({"resource_name": "class"}, "resource_name 'class' is a Python keyword", "keyword"),
-    ({"resource_name": "users"}, "resource_name 'users' is reserved", "reserved"),
-    ({"resource_name": "invoice"}, "the service already has the invoice resource", "exists"),
-    ({"resource_plural": "widget"}, "'widget' must differ from the singular", "plural-same"),
+    ({"resource_name": "Invoice"}, "resource_name: snake_case, e.g. line_item", "capitals"),
+    ({"resource_name": "line-item"}, "resource_name 'line-item' is not", "hyphen"),
+    ({"resource_name": "class"}, "not a Python keyword: resource_name 'class'", "keyword"),
+    ({"resource_name": "users"}, "resource_name: a name the service does not use", "reserved"),
+    ({"resource_name": "invoice"}, "the service has invoice already", "exists"),
+    ({"resource_plural": "widget"}, "resource_plural: a plural that differs", "plural-same"),
     ({"resource_fields": "amount:money"}, "'amount' has the unknown type 'money'", "bad-type"),
     ({"resource_fields": "code:str code:int"}, "field 'code' is given twice", "duplicate"),
     ({"resource_fields": "id:uuid"}, "field name 'id' is taken", "built-in-column"),
-    ({"resource_fields": "code"}, "field 'code' is not name:type", "no-type"),
-    ({"resource_fields": ""}, "give at least one field", "no-fields"),
-    ({"resource_fields": "paid:bool!"}, "a bool cannot be unique", "unique-bool"),
-    ({"resource_fields": "code:str?!"}, "cannot be both optional", "optional-unique"),
+    ({"resource_fields": "code"}, "name:type words", "no-type"),
+    ({"resource_fields": ""}, "at least one field", "no-fields"),
+    ({"resource_fields": "paid:bool!"}, "a bool ('paid') has too few", "unique-bool"),
+    ({"resource_fields": "code:str?!"}, "not both: field 'code' has both", "optional-unique"),
 ]
 
 
@@ -217,7 +218,7 @@ def test_a_service_from_before_the_generator_is_told_to_update(
     git(project, "commit", "--quiet", "--all", "--message", "An older service")
     before = digest(project)
 
-    with pytest.raises(ValueError, match=r"update the service first \(copier update\)"):
+    with pytest.raises(ValueError, match=r"Update the service first \(copier update\)"):
         add_resource(template_source, project, "widget", "label:str")
 
     assert digest(project) == before

@@ -23,8 +23,9 @@ import pytest
 import yaml
 from copier.errors import UserMessageError
 
+from extensions.answers import given_answer_problem
 from extensions.layout import Layout
-from extensions.update import FIXED_ANSWERS
+from extensions.update import fixed_answer_problem
 from migrations.rename_answers import rename_answers
 from tests.conftest import environment_group
 from tests.harness import Environments, PerCombination, render
@@ -654,7 +655,9 @@ def test_a_template_commit_the_template_does_not_know_is_refused(service: Path) 
 
 
 def test_a_choice_the_template_retired_is_refused(template_source: Path, tmp_path: Path) -> None:
-    retired = Edit("copier.yml", "    stdlib logging only (no extra dependency): stdlib\n", "")
+    retired = Edit(
+        "copier.yml", '    "stdlib: the standard library\'s logging, no dependency": stdlib\n', ""
+    )
     template = template_repository(template_source, tmp_path / "template", [(NEXT, [retired])])
     stdlib = changed(DEFAULT, "logging", "stdlib").data
     project = committed_service(template, tmp_path / "service", stdlib)
@@ -674,10 +677,10 @@ def test_changing_an_answer_that_moves_code_is_refused(
     service: Path, question: str, answer: str
 ) -> None:
     recorded = answers_of(service)[question]
+    # Given with -d: refused before anything is asked, the message without a traceback.
     assert_refused(
         service,
-        f"Validation error for question '{question}': {question} cannot change on update "
-        f"(from {recorded!r} to {answer!r}): {FIXED_ANSWERS[question]}.",
+        given_answer_problem(question, fixed_answer_problem(question, recorded, answer)),
         answers={question: answer},
     )
 
@@ -689,8 +692,15 @@ RENAMED_QUESTION = (
     Edit("copier.yml", "\nauthor_name:\n", "\nteam_name:\n"),
     Edit(
         "copier.yml",
-        '      - "{{ _copier_conf.answers_file }}"\n',
-        '      - "{{ _copier_conf.answers_file }}"\n      - author_name=team_name\n',
+        "_migrations: []\n",
+        "_migrations:\n"
+        "  - command:\n"
+        '      - "{{ _copier_python }}"\n'
+        '      - "{{ _copier_conf.src_path }}/migrations/rename_answers.py"\n'
+        '      - "{{ _copier_conf.answers_file }}"\n'
+        "      - author_name=team_name\n"
+        f"    version: {NEXT}\n"
+        "    when: \"{{ _stage == 'before' }}\"\n",
     ),
     Edit("template/pyproject.toml.jinja", "{{ author_name | tojson }}", "{{ team_name | tojson }}"),
 )
@@ -731,7 +741,7 @@ MOVED_FILE = (
     Move("template/.env.example.jinja", "template/config/.env.example.jinja"),
     Edit(
         "copier.yml",
-        "_migrations:\n",
+        "_migrations: []\n",
         "_migrations:\n"
         "  - command:\n"
         '      - "{{ _copier_python }}"\n'
