@@ -213,8 +213,15 @@ class AnswerChecks(ContextHook):
         if self._checking or not given or "_commit" in given:
             return
         questions = questions_of(Path(conf["src_path"]))
-        for name, value in given.items():
-            if name in questions and (name, repr(value)) not in self._checked:
+        pending = [
+            (name, value)
+            for name, value in given.items()
+            if name in questions and (name, repr(value)) not in self._checked
+        ]
+        # Copier blanks `answers_file` while it renders the answers file's name:
+        # validators that read the answers file must wait for a later render.
+        if pending and conf["answers_file"]:
+            for name, value in pending:
                 self._check(name, value, questions[name], context)
 
     def _check(
