@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -27,6 +26,7 @@ from extensions.answers import PACKAGE_RULE, SLUG_RULE
 from extensions.resource import service_problem
 from tests.harness import PerCombination, RenderedProject, copy_working_tree, render
 from tests.matrix import COPIER_YML, Combination, combinations
+from tests.test_resources import git
 
 COPIER = str(Path(sys.executable).with_name("copier"))
 COLUMNS, ROWS = 80, 24
@@ -155,16 +155,6 @@ def differences(rendered: Mapping[str, bytes], expected: Mapping[str, bytes]) ->
     return [f"missing {p}" for p in missing] + [f"extra {p}" for p in extra] + changed
 
 
-def git(project: Path, *arguments: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=Service Team", "-c", "user.email=team@example.com", *arguments],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-
-
 def committed_copy(rendered: RenderedProject, destination: Path) -> Path:
     """The session's render, as its team has it: in git, committed."""
     shutil.copytree(rendered.path, destination, ignore=shutil.ignore_patterns(".venv"))
@@ -177,40 +167,46 @@ def committed_copy(rendered: RenderedProject, destination: Path) -> Path:
 # ---------------------------------------------------------------- a new service
 
 
-def test_enter_at_every_question_renders_the_defaults(
+def new_service(started: list[Terminal], template: Path, root: Path) -> Terminal:
+    """`copier copy` of a new service into root/service."""
+    return spawn(started, root, "copy", "--trust", str(template), "service")
+
+
+def assert_rendered_as(
+    term: Terminal, renders: PerCombination[RenderedProject], identifier: str, root: Path
+) -> None:
+    """The command succeeded, and wrote what the session's render of `identifier` has."""
+    assert term.finish() == 0, term.text[-3000:]
+    expected = renders.get(combination(identifier))
+    assert differences(tree(root / "service"), tree(expected.path)) == []
+
+
+@pytest.mark.parametrize(
+    ("choice_keys", "identifier"),
+    [
+        pytest.param((), "layered-sqlalchemy-structlog", id="enter-at-every-question"),
+        # The second choice of each: feature-sliced, sqlmodel, stdlib.
+        pytest.param((DOWN,), "feature-sliced-sqlmodel-stdlib", id="arrow-keys-to-each-choice"),
+    ],
+)
+def test_a_new_service_is_asked_about_the_service_only(
     template_source: Path,
     renders: PerCombination[RenderedProject],
     terminal: list[Terminal],
     tmp_path: Path,
+    choice_keys: tuple[str, ...],
+    identifier: str,
 ) -> None:
-    term = spawn(terminal, tmp_path, "copy", "--trust", str(template_source), "service")
+    term = new_service(terminal, template_source, tmp_path)
     for name in SERVICE_QUESTIONS:
-        term.answer(name)
+        term.answer(name, *(choice_keys if "choices" in QUESTIONS[name] else ()))
 
-    assert term.finish() == 0, term.text[-3000:]
+    assert_rendered_as(term, renders, identifier, tmp_path)
     # Nothing about resources, nor what to render: a new service is all there is.
-    assert "Resource name" not in term.text
-    expected = renders.get(combination("layered-sqlalchemy-structlog"))
-    assert differences(tree(tmp_path / "service"), tree(expected.path)) == []
+    assert first_line("resource_name") not in term.text
     # The next steps, each on a line of its own.
     for step in ("cd service", "git init && git add --all", "uv sync", "uv run pytest"):
         assert any(line.lstrip().startswith(step) for line in term.lines), step
-
-
-def test_choices_picked_with_the_arrow_keys(
-    template_source: Path,
-    renders: PerCombination[RenderedProject],
-    terminal: list[Terminal],
-    tmp_path: Path,
-) -> None:
-    term = spawn(terminal, tmp_path, "copy", "--trust", str(template_source), "service")
-    for name in SERVICE_QUESTIONS:
-        # The second choice of each: feature-sliced, sqlmodel, stdlib.
-        term.answer(name, *([DOWN] if "choices" in QUESTIONS[name] else []))
-
-    assert term.finish() == 0, term.text[-3000:]
-    expected = renders.get(combination("feature-sliced-sqlmodel-stdlib"))
-    assert differences(tree(tmp_path / "service"), tree(expected.path)) == []
 
 
 def test_a_wrong_answer_is_explained_on_screen_and_a_right_one_accepted(
@@ -219,7 +215,7 @@ def test_a_wrong_answer_is_explained_on_screen_and_a_right_one_accepted(
     terminal: list[Terminal],
     tmp_path: Path,
 ) -> None:
-    term = spawn(terminal, tmp_path, "copy", "--trust", str(template_source), "service")
+    term = new_service(terminal, template_source, tmp_path)
     term.answer("project_name")
     # What is allowed shows within the 80 columns, after Copier's own prefix.
     term.retype("project_slug", "my-service", "My_Service")
@@ -233,9 +229,7 @@ def test_a_wrong_answer_is_explained_on_screen_and_a_right_one_accepted(
     for name in SERVICE_QUESTIONS[3:]:
         term.answer(name)
 
-    assert term.finish() == 0, term.text[-3000:]
-    expected = renders.get(combination("layered-sqlalchemy-structlog"))
-    assert differences(tree(tmp_path / "service"), tree(expected.path)) == []
+    assert_rendered_as(term, renders, "layered-sqlalchemy-structlog", tmp_path)
 
 
 # ------------------------------------------------------------------- an update
@@ -281,7 +275,7 @@ def test_an_interactive_update_asks_the_service_questions_only(
         term.answer(name)
 
     assert term.finish() == 0, term.text[-3000:]
-    assert "Resource name" not in term.text
+    assert first_line("resource_name") not in term.text
     # It names what changed, and the release's CHANGELOG entry; no task's command line.
     assert "Updated from v1.0.0 to v1.1.0. Changed: .copier-answers.yml." in term.text
     assert NEXT_RELEASE_NOTE in term.text
