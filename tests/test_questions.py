@@ -13,6 +13,7 @@ defaults are checked against their validators here as well.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from extensions.answers import (
     slug_problem,
     slugify,
 )
+from extensions.messages import changelog_between
 from extensions.resource import ResourceContext
 from extensions.update import UpdateChecks
 from tests.matrix import COPIER_YML, choice_questions
@@ -291,3 +293,44 @@ def test_extension_registers_the_filters() -> None:
     assert rendered == "unicode-api-v2"
     for name in ("name_problem", "slug_problem", "package_name_problem", "email_problem"):
         assert name in environment.filters
+
+
+# ------------------------------------------------------------ Copier's messages
+
+CHANGELOG = """# Changelog
+
+## [Unreleased]
+
+### Fixed
+- Past the last release.
+
+## [0.3.0] - 2026-12-01
+
+### Added
+- Third.
+
+## [0.2.0] - 2026-11-01
+
+### Added
+- Second.
+
+## [0.1.0] - 2026-10-01
+
+- First.
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "versions"),
+    [
+        ("v0.2.0", "v0.3.0", ["0.3.0"]),
+        ("v0.1.0", "v0.3.0", ["0.3.0", "0.2.0"]),
+        ("v0.1.0-4-g1a2b3c4", "v0.2.0", ["0.2.0"]),
+        ("v0.2.0", "v0.3.0-2-gdced7d2", ["Unreleased", "0.3.0"]),
+        ("v0.3.0", "v0.3.0", []),
+        ("dced7d2", "v0.3.0", []),  # no release to count from: the message says so
+    ],
+)
+def test_the_changelog_entries_an_update_brings(old: str, new: str, versions: list[str]) -> None:
+    entries = changelog_between(CHANGELOG, old, new)
+    assert re.findall(r"^## \[([^\]]+)\]", entries, re.M) == versions

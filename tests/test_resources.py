@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,7 +22,7 @@ import yaml
 from extensions.layout import Layout
 from extensions.resource import FIELD_TYPES, parse_fields, pluralize
 from tests.harness import Environments, PerCombination, RenderedProject, render
-from tests.matrix import Combination
+from tests.matrix import Combination, combinations
 from tests.test_service_checks import CHECKS, assert_check_passes
 
 PACKAGE = "app"
@@ -206,6 +207,34 @@ def test_outside_a_service_it_is_refused(template_source: Path, tmp_path: Path) 
         add_resource(template_source, tmp_path, "widget", "label:str")
 
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_service_outside_git_is_refused_before_any_question(
+    template_source: Path, renders: PerCombination[RenderedProject], tmp_path: Path
+) -> None:
+    project = tmp_path / "service"
+    shutil.copytree(renders.get(combinations()[0]).path, project)  # never in git
+    before = digest(project)
+
+    with pytest.raises(ValueError, match=r"^Commit the service to git first \(git init"):
+        add_resource(template_source, project, "widget", "label:str")
+
+    assert digest(project) == before
+
+
+def test_uncommitted_changes_are_refused_before_any_question(
+    template_source: Path, service_with_invoices: Path
+) -> None:
+    readme = service_with_invoices / "README.md"
+    original = readme.read_text(encoding="utf-8")
+    readme.write_text(original + "Not committed yet.\n", encoding="utf-8")
+    try:
+        before = digest(service_with_invoices)
+        with pytest.raises(ValueError, match=r"^Commit or stash your changes first \(README\.md\)"):
+            add_resource(template_source, service_with_invoices, "widget", "label:str")
+        assert digest(service_with_invoices) == before
+    finally:
+        readme.write_text(original, encoding="utf-8")
 
 
 def test_a_service_from_before_the_generator_is_told_to_update(
