@@ -28,8 +28,7 @@ import re
 import shlex
 import subprocess
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -123,14 +122,12 @@ def locked_versions() -> tuple[str, str]:
 
 @dataclass
 class Terminal:
-    """Runs blocks as a person at a terminal would, and remembers which ran."""
+    """Runs blocks as a person at a terminal would, one after the other."""
 
     environment: dict[str, str]
     template: Path
     cwd: Path
     state: Path  # where a block leaves the directory it ended in
-    accounted: list[Block] = field(default_factory=list)
-    transcript: list[str] = field(default_factory=list)
 
     def script(self, block: Block, state: Path | None, expected: int = 0) -> str:
         lines = [f"cd {shlex.quote(str(self.cwd))} || exit 97"]
@@ -159,7 +156,9 @@ class Terminal:
             self.environment,
         )
         seconds = time.monotonic() - started
-        self.transcript.append(f"{block.name}, {seconds:.0f} s:\n{block.text}{result.output}")
+        # What ran, for a person reading a failure: the test's tmp_path/transcript.txt.
+        with (self.state.parent / "transcript.txt").open("a", encoding="utf-8") as transcript:
+            transcript.write(f"{block.name}, {seconds:.0f} s:\n{block.text}{result.output}\n")
         assert result.returncode == 0, (
             f"{block.name}: a line failed\n{block.text}\n--- output ---\n{result.tail}"
         )
@@ -187,10 +186,6 @@ class Terminal:
             finally:
                 stop(process)
         assert answered, f"{block.name}: the server did not answer:\n{log.read_text()[-4000:]}"
-
-    def account(self, block: Block) -> Block:
-        self.accounted.append(block)
-        return block
 
 
 def wait_for(url: str, process: subprocess.Popen[bytes]) -> bool:
@@ -275,49 +270,46 @@ def test_blocks_are_found_and_markers_understood() -> None:
 
 
 @pytest.fixture
-def terminal(template_source: Path, copier_settings: Path, tmp_path: Path) -> Iterator[Terminal]:
+def terminal(template_source: Path, copier_settings: Path, tmp_path: Path) -> Terminal:
     template = template_repository(template_source, tmp_path / "service-template.git", [])
     home = tmp_path / "home"
     home.mkdir()
     environment = clean_environment(
         COPIER_SETTINGS_PATH=str(copier_settings), NO_COLOR="1", **GIT_ISOLATION, **GIT_IDENTITY
     )
-    terminal = Terminal(environment, template, home, tmp_path / "cwd")
-    yield terminal
-    (tmp_path / "transcript.txt").write_text("\n".join(terminal.transcript), encoding="utf-8")
+    return Terminal(environment, template, home, tmp_path / "cwd")
 
 
-def test_the_readmes_run_word_for_word(terminal: Terminal, tmp_path: Path) -> None:
+def test_the_readmes_run_word_for_word(terminal: Terminal) -> None:
     home = terminal.cwd
     readme = Blocks(readme_blocks())
 
-    # README.md's Quickstart: render, commit, install, migrate, test; serve.
-    terminal.run(terminal.account(readme.take("Quickstart")))
+    # README.md's Quickstart: render, install, migrate, test, commit; serve.
+    terminal.run(readme.take("Quickstart"))
     service = terminal.cwd
     assert service == home / "my-service"
     recorded = answers(service)
     # What makes the service updatable: the template's location, and a release.
     assert (recorded["_src_path"], recorded["_commit"]) == (str(terminal.template), FIRST)
     assert_clean(service)
-    terminal.serve(terminal.account(readme.take("Quickstart")))
+    terminal.serve(readme.take("Quickstart"))
 
     # The rendered README, from the service the Quickstart made.
     rendered = Blocks(blocks_of("the rendered README", (service / "README.md").read_text()))
-    run_it = terminal.account(rendered.take("Run it"))
-    terminal.run(run_it)
-    terminal.serve(terminal.account(rendered.take("Run it")))
-    terminal.run(terminal.account(rendered.take("Run it")))  # create-admin
+    terminal.run(rendered.take("Run it"))  # install, configure, migrate
+    terminal.serve(rendered.take("Run it"))
+    terminal.run(rendered.take("Run it"))  # create-admin
     for _ in range(2):  # PostgreSQL and Docker Compose
-        skip(terminal, rendered.take("With PostgreSQL"))
-    terminal.run(terminal.account(rendered.take("Test and check")))
-    skip(terminal, rendered.take("Test and check"))  # TEST_DATABASE_URL
+        skipped(rendered.take("With PostgreSQL"))
+    terminal.run(rendered.take("Test and check"))
+    skipped(rendered.take("Test and check"))  # TEST_DATABASE_URL
 
     # Adding a resource: README.md's command is the rendered README's, word for word.
     add_resource = readme.take("Adding a resource")
-    assert add_resource.text == terminal.account(rendered.take("Add a resource")).text
-    terminal.run(terminal.account(add_resource))
+    assert add_resource.text == rendered.take("Add a resource").text
+    terminal.run(add_resource)
     assert answers(service, ".copier-answers.invoice.yml")["resource_plural"] == "invoices"
-    terminal.run(terminal.account(rendered.take("Add a resource")))  # migrate, check, commit
+    terminal.run(rendered.take("Add a resource"))  # migrate, check, commit
     assert_clean(service)
 
     # The template's next release, then README.md's upgrade (the rendered README's).
@@ -325,30 +317,31 @@ def test_the_readmes_run_word_for_word(terminal: Terminal, tmp_path: Path) -> No
     commit_all(terminal.template, f"Release {NEXT}")
     git(terminal.template, "tag", NEXT)
     upgrade = readme.take("Upgrading a service")
-    assert upgrade.text == terminal.account(rendered.take("Update from the template")).text
-    output = terminal.run(terminal.account(upgrade))
+    assert upgrade.text == rendered.take("Update from the template").text
+    output = terminal.run(upgrade)
     assert "New template version available" in output
     assert answers(service)["_commit"] == NEXT
     assert "skip_paths" in (service / "src" / "app" / "core" / "config.py").read_text()
-    terminal.run(terminal.account(rendered.take("Update from the template")))  # checks, commit
+    terminal.run(rendered.take("Update from the template"))  # checks, commit
     assert_clean(service)
-    terminal.run(terminal.account(rendered.take("Add a resource")))  # the resource's update
+    terminal.run(rendered.take("Add a resource"))  # the resource's update
     assert answers(service, ".copier-answers.invoice.yml")["_commit"] == NEXT
     assert_clean(service)
 
-    terminal.run(terminal.account(rendered.take("Conflicts")))  # no marker: exit 1
-    terminal.run(terminal.account(rendered.take("Conflicts")))  # --conflict rej
+    terminal.run(rendered.take("Conflicts"))  # no marker: exit 1
+    terminal.run(rendered.take("Conflicts"))  # --conflict rej
     assert not list(service.rglob("*.rej"))
-    terminal.run(terminal.account(rendered.take("Changing an answer")))
+    terminal.run(rendered.take("Changing an answer"))
     assert answers(service)["logging"] == "stdlib"
-    way_back = terminal.account(rendered.take("The way back from a broken update"))
+    way_back = rendered.take("The way back from a broken update")
     terminal.run(way_back)
     assert answers(service)["logging"] == "structlog"
     assert_clean(service)
-    terminal.run(terminal.account(rendered.take("The way back from a broken update")))  # recopy
+    terminal.run(rendered.take("The way back from a broken update"))  # recopy
     terminal.run(way_back)
+    # Last, as it leaves a new migration uncommitted.
     migrations = list((service / "alembic" / "versions").glob("*.py"))
-    terminal.run(terminal.account(rendered.take("Migrations")))
+    terminal.run(rendered.take("Migrations"))
     added = set((service / "alembic" / "versions").glob("*.py")) - set(migrations)
     assert [path.name.endswith("_add_invoices.py") for path in added] == [True]
 
@@ -363,12 +356,12 @@ def test_the_readmes_run_word_for_word(terminal: Terminal, tmp_path: Path) -> No
         )
 
 
-def skip(terminal: Terminal, block: Block) -> None:
+def skipped(block: Block) -> None:
+    """A block not run: its comment must say why."""
     marker = block.marker or ""
     assert marker.startswith("skip: "), (
         f"{block.name}: expected a block marked `skip: <reason>`, got:\n{block.text}"
     )
-    terminal.account(block)
 
 
 def left_to_ci(terminal: Terminal, block: Block) -> None:
@@ -380,4 +373,4 @@ def left_to_ci(terminal: Terminal, block: Block) -> None:
     }
     here = [line for line in block.lines if line.split("#")[0].strip() not in ci_commands]
     assert len(here) < len(block.lines), f"{block.name}: .ci/run runs none of its lines"
-    terminal.run(terminal.account(block), lines=here)
+    terminal.run(block, lines=here)
