@@ -37,8 +37,10 @@ import yaml
 
 from tests.harness import clean_environment, free_port, run_command, stop
 from tests.test_update import (
+    FIRST,
     GIT_IDENTITY,
     GIT_ISOLATION,
+    NEXT,
     NEXT_RELEASE,
     apply_all,
     commit_all,
@@ -51,7 +53,6 @@ pytestmark = pytest.mark.readme
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_LOCATION = "<this repository>"
 README_SECTIONS = ("Quickstart", "Adding a resource", "Upgrading a service")
-FIRST, NEXT = "v1.0.0", "v1.1.0"
 
 FENCE = re.compile(r"^```bash\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 HEADING = re.compile(r"^#+ (.+)$", re.MULTILINE)
@@ -130,6 +131,8 @@ class Terminal:
     state: Path  # where a block leaves the directory it ended in
 
     def script(self, block: Block, state: Path | None, expected: int = 0) -> str:
+        """The block's lines as they are, each followed by a check of its status
+        (`set -e` would let a failure go on the left of `&&`), then `pwd > state`."""
         lines = [f"cd {shlex.quote(str(self.cwd))} || exit 97"]
         for number, line in enumerate(block.lines, start=1):
             lines.append(line.replace(TEMPLATE_LOCATION, shlex.quote(str(self.template))))
@@ -267,6 +270,19 @@ def test_blocks_are_found_and_markers_understood() -> None:
     assert blocks[0].lines == ["uv run x \\\n  --y", "z"]
     with pytest.raises(AssertionError, match="does not understand"):
         blocks_of("T", "<!-- readme-test: sometimes -->\n```bash\na\n```\n")
+
+
+def test_a_block_runs_as_in_a_terminal_and_any_failing_line_fails_it(tmp_path: Path) -> None:
+    terminal = Terminal(clean_environment(), tmp_path / "template", tmp_path, tmp_path / "cwd")
+    terminal.run(Block("T", "S", "mkdir service && cd service\ntouch made\n", None))
+    assert terminal.cwd == tmp_path / "service"
+    assert (tmp_path / "service" / "made").exists()
+    with pytest.raises(AssertionError, match="line 1 exited with status 1"):
+        terminal.run(Block("T", "S", "false && true\ntouch after\n", None))
+    assert not (tmp_path / "service" / "after").exists()
+    terminal.run(Block("T", "S", "grep -q absent made\n", "exit 1"))
+    with pytest.raises(AssertionError, match="line 1 exited with status 0"):
+        terminal.run(Block("T", "S", "true\n", "exit 1"))
 
 
 @pytest.fixture
