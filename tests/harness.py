@@ -36,7 +36,12 @@ COPY_IGNORE = shutil.ignore_patterns(
 )
 
 # Variables of this test run that must not reach a rendered project's tools.
-DROPPED_VARIABLES = frozenset({"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "UV_PROJECT_ENVIRONMENT"})
+# PYTHONDONTWRITEBYTECODE too, should the machine set it: the tools write bytecode
+# as they do on a team's machine, or every one of the suite's hundreds of Python
+# processes would compile FastAPI, SQLAlchemy and pydantic from source again.
+DROPPED_VARIABLES = frozenset(
+    {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "UV_PROJECT_ENVIRONMENT", "PYTHONDONTWRITEBYTECODE"}
+)
 DROPPED_PREFIXES = ("PYTEST_", "COV_CORE_", "COVERAGE_", "COPIER_")
 
 # A PostgreSQL server for the rendered suites, as an asyncpg URL whose role may
@@ -238,18 +243,17 @@ class Environments:
         self._synced_to: dict[Path, Path] = {}  # environment -> project synced into it
         self._sync_failures: dict[Path, CommandResult] = {}  # by project
 
-    def _paths(self, project: Path) -> tuple[Path, Path]:
-        key = dependency_key(project)
-        return self._root / "envs" / key, self._root / "mypy-cache" / key
+    def _venv(self, project: Path) -> Path:
+        return self._root / "envs" / dependency_key(project)
 
     def _environment(self, project: Path, **variables: str) -> dict[str, str]:
-        venv, mypy_cache = self._paths(project)
         explicit = {
-            "UV_PROJECT_ENVIRONMENT": str(venv),
-            # mypy revalidates cached modules by content hash, and both users of an
-            # environment have identical third-party packages: sharing is sound and
-            # saves re-analysing FastAPI, SQLAlchemy and pydantic for each layout.
-            "MYPY_CACHE_DIR": str(mypy_cache),
+            "UV_PROJECT_ENVIRONMENT": str(self._venv(project)),
+            # One mypy cache for every project: mypy revalidates each cached module
+            # by its path, its source's hash and its dependencies' interfaces, as it
+            # does when a branch changes, so sharing is sound; and FastAPI, SQLAlchemy
+            # and pydantic, the same in every environment, are analysed only once.
+            "MYPY_CACHE_DIR": str(self._root / "mypy-cache"),
             "NO_COLOR": "1",
             **variables,
         }
@@ -263,7 +267,7 @@ class Environments:
         """
         if project in self._sync_failures:
             return self._sync_failures[project]
-        venv, _ = self._paths(project)
+        venv = self._venv(project)
         if self._synced_to.get(venv) == project:
             return None
         # A lock file shipped with the project must be current; otherwise uv resolves one.
