@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -212,15 +213,38 @@ def render_cache(source: Path, root: Path) -> PerCombination[RenderedProject]:
 # -------------------------------------------------------------------- environments
 
 
-def dependency_key(project: Path) -> str:
-    """A hash of everything in pyproject.toml that decides what `uv sync` installs."""
+def distribution_name(requirement: str) -> str:
+    """The normalised name of the distribution a PEP 508 requirement names."""
+    match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+    if match is None:
+        raise ValueError(f"unreadable requirement {requirement!r}")
+    return re.sub(r"[-_.]+", "-", match.group()).lower()
+
+
+def environment_key(project: Path) -> str:
+    """A hash of which distributions pyproject.toml declares, whatever their versions.
+
+    Projects that differ only in version bounds (a release that raises one, say)
+    share an environment: `uv sync`, run before each project's commands, installs
+    exactly what that project resolves to, and mostly finds it there already.
+    """
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     metadata = pyproject.get("project", {})
+    sections = [
+        metadata.get("dependencies", []),
+        *metadata.get("optional-dependencies", {}).values(),
+        *pyproject.get("dependency-groups", {}).values(),
+    ]
     declared = {
         "requires-python": metadata.get("requires-python"),
-        "dependencies": metadata.get("dependencies", []),
-        "optional-dependencies": metadata.get("optional-dependencies", {}),
-        "dependency-groups": pyproject.get("dependency-groups", {}),
+        "distributions": sorted(
+            {
+                distribution_name(entry)
+                for entries in sections
+                for entry in entries
+                if isinstance(entry, str)
+            }  # not {include-group = ...}
+        ),
         # Sources, overrides and constraints change the resolution too.
         "tool.uv": pyproject.get("tool", {}).get("uv", {}),
     }
@@ -229,12 +253,12 @@ def dependency_key(project: Path) -> str:
 
 
 class Environments:
-    """Virtual environments for rendered projects, one per set of declared dependencies.
+    """Virtual environments for rendered projects, one per set of declared distributions.
 
     `uv sync` is exact (it removes what the project does not declare), so projects
-    with the same declarations can take turns in one environment: before a
-    project's command runs, the environment is synced to that project unless it
-    already is. Projects that declare different things get different environments.
+    that declare the same distributions can take turns in one environment: before
+    a project's command runs, the environment is synced to that project unless it
+    already is. Projects that declare different ones get different environments.
     """
 
     def __init__(self, root: Path, uv: str) -> None:
@@ -244,7 +268,7 @@ class Environments:
         self._sync_failures: dict[Path, CommandResult] = {}  # by project
 
     def _venv(self, project: Path) -> Path:
-        return self._root / "envs" / dependency_key(project)
+        return self._root / "envs" / environment_key(project)
 
     def _environment(self, project: Path, **variables: str) -> dict[str, str]:
         explicit = {
