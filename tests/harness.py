@@ -242,8 +242,8 @@ def environment_key(project: Path) -> str:
                 distribution_name(entry)
                 for entries in sections
                 for entry in entries
-                if isinstance(entry, str)
-            }  # not {include-group = ...}
+                if isinstance(entry, str)  # not a group's {include-group = ...}
+            }
         ),
         # Sources, overrides and constraints change the resolution too.
         "tool.uv": pyproject.get("tool", {}).get("uv", {}),
