@@ -107,6 +107,8 @@ def count(
     project.run(
         "valgrind",
         "--tool=callgrind",
+        # The driver switches instrumentation on around the measured requests only.
+        "--instr-atstart=no",
         f"--dump-before={MARKER}",
         f"--callgrind-out-file={output}",
         project.python,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -36,7 +37,12 @@ COPY_IGNORE = shutil.ignore_patterns(
 )
 
 # Variables of this test run that must not reach a rendered project's tools.
-DROPPED_VARIABLES = frozenset({"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "UV_PROJECT_ENVIRONMENT"})
+# PYTHONDONTWRITEBYTECODE too, should the machine set it: the tools write bytecode
+# as they do on a team's machine, or every one of the suite's hundreds of Python
+# processes would compile FastAPI, SQLAlchemy and pydantic from source again.
+DROPPED_VARIABLES = frozenset(
+    {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "UV_PROJECT_ENVIRONMENT", "PYTHONDONTWRITEBYTECODE"}
+)
 DROPPED_PREFIXES = ("PYTEST_", "COV_CORE_", "COVERAGE_", "COPIER_")
 
 # A PostgreSQL server for the rendered suites, as an asyncpg URL whose role may
@@ -207,15 +213,38 @@ def render_cache(source: Path, root: Path) -> PerCombination[RenderedProject]:
 # -------------------------------------------------------------------- environments
 
 
-def dependency_key(project: Path) -> str:
-    """A hash of everything in pyproject.toml that decides what `uv sync` installs."""
+def distribution_name(requirement: str) -> str:
+    """The normalised name of the distribution a PEP 508 requirement names."""
+    match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+    if match is None:
+        raise ValueError(f"unreadable requirement {requirement!r}")
+    return re.sub(r"[-_.]+", "-", match.group()).lower()
+
+
+def environment_key(project: Path) -> str:
+    """A hash of which distributions pyproject.toml declares, whatever their versions.
+
+    Projects that differ only in version bounds (a release that raises one, say)
+    share an environment: `uv sync`, run before each project's commands, installs
+    exactly what that project resolves to, and mostly finds it there already.
+    """
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     metadata = pyproject.get("project", {})
+    sections = [
+        metadata.get("dependencies", []),
+        *metadata.get("optional-dependencies", {}).values(),
+        *pyproject.get("dependency-groups", {}).values(),
+    ]
     declared = {
         "requires-python": metadata.get("requires-python"),
-        "dependencies": metadata.get("dependencies", []),
-        "optional-dependencies": metadata.get("optional-dependencies", {}),
-        "dependency-groups": pyproject.get("dependency-groups", {}),
+        "distributions": sorted(
+            {
+                distribution_name(entry)
+                for entries in sections
+                for entry in entries
+                if isinstance(entry, str)  # not a group's {include-group = ...}
+            }
+        ),
         # Sources, overrides and constraints change the resolution too.
         "tool.uv": pyproject.get("tool", {}).get("uv", {}),
     }
@@ -224,12 +253,12 @@ def dependency_key(project: Path) -> str:
 
 
 class Environments:
-    """Virtual environments for rendered projects, one per set of declared dependencies.
+    """Virtual environments for rendered projects, one per set of declared distributions.
 
     `uv sync` is exact (it removes what the project does not declare), so projects
-    with the same declarations can take turns in one environment: before a
-    project's command runs, the environment is synced to that project unless it
-    already is. Projects that declare different things get different environments.
+    that declare the same distributions can take turns in one environment: before
+    a project's command runs, the environment is synced to that project unless it
+    already is. Projects that declare different ones get different environments.
     """
 
     def __init__(self, root: Path, uv: str) -> None:
@@ -238,18 +267,17 @@ class Environments:
         self._synced_to: dict[Path, Path] = {}  # environment -> project synced into it
         self._sync_failures: dict[Path, CommandResult] = {}  # by project
 
-    def _paths(self, project: Path) -> tuple[Path, Path]:
-        key = dependency_key(project)
-        return self._root / "envs" / key, self._root / "mypy-cache" / key
+    def _venv(self, project: Path) -> Path:
+        return self._root / "envs" / environment_key(project)
 
     def _environment(self, project: Path, **variables: str) -> dict[str, str]:
-        venv, mypy_cache = self._paths(project)
         explicit = {
-            "UV_PROJECT_ENVIRONMENT": str(venv),
-            # mypy revalidates cached modules by content hash, and both users of an
-            # environment have identical third-party packages: sharing is sound and
-            # saves re-analysing FastAPI, SQLAlchemy and pydantic for each layout.
-            "MYPY_CACHE_DIR": str(mypy_cache),
+            "UV_PROJECT_ENVIRONMENT": str(self._venv(project)),
+            # One mypy cache for every project: mypy revalidates each cached module
+            # by its path, its source's hash and its dependencies' interfaces, as it
+            # does when a branch changes, so sharing is sound; and FastAPI, SQLAlchemy
+            # and pydantic, the same in every environment, are analysed only once.
+            "MYPY_CACHE_DIR": str(self._root / "mypy-cache"),
             "NO_COLOR": "1",
             **variables,
         }
@@ -263,7 +291,7 @@ class Environments:
         """
         if project in self._sync_failures:
             return self._sync_failures[project]
-        venv, _ = self._paths(project)
+        venv = self._venv(project)
         if self._synced_to.get(venv) == project:
             return None
         # A lock file shipped with the project must be current; otherwise uv resolves one.

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from extensions.layout import FEATURES, Layout
-from tests.harness import RenderedProject
+from tests.harness import RenderedProject, distribution_name
 from tests.matrix import COPIER_YML, choice_questions
 
 # `${{ ... }}` is GitHub Actions' expression syntax, which rendered workflows keep.
@@ -42,12 +42,7 @@ def layout_files(layout: Layout) -> set[PurePosixPath]:
 def dependency_names(pyproject: Path) -> set[str]:
     """Normalised distribution names of [project].dependencies."""
     requirements = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["dependencies"]
-    names = set()
-    for requirement in requirements:
-        match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
-        assert match, f"unreadable requirement {requirement!r}"
-        names.add(re.sub(r"[-_.]+", "-", match.group()).lower())
-    return names
+    return {distribution_name(requirement) for requirement in requirements}
 
 
 def test_no_template_syntax_left(rendered: RenderedProject) -> None:

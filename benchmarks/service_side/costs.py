@@ -6,8 +6,10 @@ FACTORY is `module:function` (the service's, or one of the modules here). Each
 request is one ASGI call, as uvicorn makes it; HTTP parsing and sockets, which
 every app pays alike, are left out. Around each endpoint's measured requests the
 script calls os.getppid(), on which the harness has callgrind dump its counters,
-so that every second dump holds one endpoint's requests and nothing else. Any
-response that is not a 2xx ends the run with an error.
+so that every second dump holds one endpoint's requests and nothing else. The
+harness starts callgrind with instrumentation off: start-up and warm-up run at
+the speed of plain valgrind, and the script switches it on only around the
+measured requests. Any response that is not a 2xx ends the run with an error.
 
 Environment: the app's own settings, BENCHMARK_READER_TOKEN and
 BENCHMARK_WRITER_TOKEN.
@@ -18,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import importlib
 import os
+import shutil
+import subprocess
 import sys
 import uuid
 from collections.abc import Callable
@@ -80,16 +84,34 @@ async def call(app: Any, request: Request) -> None:
         raise SystemExit(f"{method} {path} answered {status}")
 
 
+def instrumentation(state: str) -> None:
+    """Switch callgrind's instrumentation of this process "on" or "off".
+
+    Through callgrind's monitor command, which valgrind polls for only while this
+    process runs: so wait for vgdb by polling, never in a blocking call.
+    """
+    vgdb = shutil.which("vgdb") or "vgdb"
+    command = [vgdb, f"--pid={os.getpid()}", "instrumentation", state]
+    switch = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    while switch.poll() is None:
+        pass
+    if switch.returncode != 0:
+        assert switch.stderr is not None
+        raise SystemExit(f"`{' '.join(command)}` failed: {switch.stderr.read().decode()}")
+
+
 async def drive(app: Any, count: int, endpoints: list[str]) -> None:
     made = requests()
     async with app.router.lifespan_context(app):
         for endpoint in endpoints:
             for _ in range(WARMUP_REQUESTS):
                 await call(app, made[endpoint]())
+            instrumentation("on")
             os.getppid()  # callgrind dumps: the measured requests start
             for _ in range(count):
                 await call(app, made[endpoint]())
             os.getppid()  # and end
+            instrumentation("off")
 
 
 def main() -> None:
