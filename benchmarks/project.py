@@ -45,7 +45,7 @@ class Project:
         """A process environment free of the caller's virtual environment."""
         return clean_environment(**variables)
 
-    def run(self, *command: str | Path, **variables: str) -> None:
+    def run(self, *command: str | Path, timeout: float = 600, **variables: str) -> None:
         completed = subprocess.run(
             [str(part) for part in command],
             cwd=self.path,
@@ -53,7 +53,7 @@ class Project:
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
-            timeout=600,
+            timeout=timeout,
             check=False,
         )
         if completed.returncode != 0:

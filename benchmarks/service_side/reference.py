@@ -1,9 +1,11 @@
-"""The bare reference: plain FastAPI, the service's queries, nothing else.
+"""The ceiling: plain FastAPI, the service's endpoint queries, nothing else.
 
 Each route runs the SQL the service runs for the same endpoint, through SQLAlchemy
 Core on the same driver with the same pool size, and answers with a Pydantic model
 of the same shape. No middleware, no authentication, no ORM, no session: the
-ceiling a FastAPI app doing this database work can reach.
+ceiling a FastAPI app doing this database work can reach. `same_work.py` adds the
+token check and the user's lookup that the service must do, and is the reference
+its targets are set against.
 
 Configured by BENCHMARK_DATABASE_URL, BENCHMARK_READER_ID (whose user and projects
 the reads return) and BENCHMARK_WRITER_ID (the owner of created projects).
@@ -18,7 +20,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from fastapi import FastAPI, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import (
     Boolean,
     Column,
@@ -88,6 +90,7 @@ class Pagination(BaseModel):
     has_next: bool
     next_cursor: str | None
     limit: int
+    total: int | None = None  # offset pagination only, as in the service
 
 
 class ProjectList(BaseModel):
@@ -96,9 +99,10 @@ class ProjectList(BaseModel):
 
 
 class NewProject(BaseModel):
-    name: str
-    slug: str
-    description: str | None = None
+    # The service's limits on input.
+    name: str = Field(min_length=1, max_length=255)
+    slug: str = Field(min_length=1, max_length=255, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    description: str | None = Field(default=None, max_length=2000)
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -117,6 +121,16 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
+def add_health(app: FastAPI, engine: AsyncEngine) -> None:
+    """The health check, the same in both references: one round trip."""
+
+    @app.get("/api/health")
+    async def health() -> Health:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return Health(status="healthy", database="healthy")
+
+
 def create_app() -> FastAPI:
     engine = create_engine(os.environ["BENCHMARK_DATABASE_URL"])
     reader_id = uuid.UUID(os.environ["BENCHMARK_READER_ID"])
@@ -128,12 +142,7 @@ def create_app() -> FastAPI:
         await engine.dispose()
 
     app = FastAPI(lifespan=lifespan)
-
-    @app.get("/api/health")
-    async def health() -> Health:
-        async with engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-        return Health(status="healthy", database="healthy")
+    add_health(app, engine)
 
     @app.get("/api/v1/users/me")
     async def me() -> User:
