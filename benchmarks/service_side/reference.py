@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import FastAPI, status
 from pydantic import BaseModel, Field
@@ -26,6 +27,8 @@ from sqlalchemy import (
     Column,
     DateTime,
     MetaData,
+    Row,
+    Select,
     String,
     Table,
     Uuid,
@@ -121,20 +124,9 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
-def add_health(app: FastAPI, engine: AsyncEngine) -> None:
-    """The health check, the same in both references: one round trip."""
-
-    @app.get("/api/health")
-    async def health() -> Health:
-        async with engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-        return Health(status="healthy", database="healthy")
-
-
-def create_app() -> FastAPI:
-    engine = create_engine(os.environ["BENCHMARK_DATABASE_URL"])
-    reader_id = uuid.UUID(os.environ["BENCHMARK_READER_ID"])
-    writer_id = uuid.UUID(os.environ["BENCHMARK_WRITER_ID"])
+def app_with_health(engine: AsyncEngine) -> FastAPI:
+    """The app both references start from: its engine disposed at shutdown, and
+    the health check, whose one round trip is the same in both."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -142,7 +134,52 @@ def create_app() -> FastAPI:
         await engine.dispose()
 
     app = FastAPI(lifespan=lifespan)
-    add_health(app, engine)
+
+    @app.get("/api/health")
+    async def health() -> Health:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return Health(status="healthy", database="healthy")
+
+    return app
+
+
+def owned_projects(owner_id: uuid.UUID, limit: int) -> Select[Any]:
+    """The service's list query: one row more than asked tells if a next page exists."""
+    return (
+        select(projects)
+        .where(projects.c.owner_id == owner_id, projects.c.deleted_at.is_(None))
+        .order_by(projects.c.created_at.desc(), projects.c.id.desc())
+        .limit(limit + 1)
+    )
+
+
+def project_page(rows: Sequence[Row[Any]], limit: int) -> ProjectList:
+    items = [Project.model_validate(row._mapping) for row in rows[:limit]]
+    # The service encodes a cursor here when there is a next page; the seed
+    # makes exactly `limit` projects, so neither side has one.
+    page = Pagination(has_next=len(rows) > limit, next_cursor=None, limit=limit)
+    return ProjectList(data=items, pagination=page)
+
+
+def new_project(owner_id: uuid.UUID, data: NewProject) -> dict[str, Any]:
+    """A new row's values, as the service's model defaults make them."""
+    now = datetime.now(UTC)
+    return {
+        "id": uuid.uuid4(),
+        "created_at": now,
+        "updated_at": now,
+        "owner_id": owner_id,
+        "deleted_at": None,
+        **data.model_dump(),
+    }
+
+
+def create_app() -> FastAPI:
+    engine = create_engine(os.environ["BENCHMARK_DATABASE_URL"])
+    reader_id = uuid.UUID(os.environ["BENCHMARK_READER_ID"])
+    writer_id = uuid.UUID(os.environ["BENCHMARK_WRITER_ID"])
+    app = app_with_health(engine)
 
     @app.get("/api/v1/users/me")
     async def me() -> User:
@@ -153,31 +190,13 @@ def create_app() -> FastAPI:
 
     @app.get("/api/v1/projects")
     async def list_projects(limit: int = 20) -> ProjectList:
-        query = (
-            select(projects)
-            .where(projects.c.owner_id == reader_id, projects.c.deleted_at.is_(None))
-            .order_by(projects.c.created_at.desc(), projects.c.id.desc())
-            .limit(limit + 1)
-        )
         async with engine.connect() as connection:
-            rows = (await connection.execute(query)).all()
-        items = [Project.model_validate(row._mapping) for row in rows[:limit]]
-        # The service encodes a cursor here when there is a next page; the seed
-        # makes exactly `limit` projects, so neither side has one.
-        page = Pagination(has_next=len(rows) > limit, next_cursor=None, limit=limit)
-        return ProjectList(data=items, pagination=page)
+            rows = (await connection.execute(owned_projects(reader_id, limit))).all()
+        return project_page(rows, limit)
 
     @app.post("/api/v1/projects", status_code=status.HTTP_201_CREATED)
     async def create_project(data: NewProject) -> Project:
-        now = datetime.now(UTC)
-        values = {
-            "id": uuid.uuid4(),
-            "created_at": now,
-            "updated_at": now,
-            "owner_id": writer_id,
-            "deleted_at": None,
-            **data.model_dump(),
-        }
+        values = new_project(writer_id, data)
         async with engine.begin() as connection:
             await connection.execute(projects.insert().values(values))
         return Project.model_validate(values)

@@ -16,20 +16,19 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 
 import jwt
 from fastapi import FastAPI, HTTPException, Query, Request, status
 from reference import (
     NewProject,
-    Pagination,
     Project,
     ProjectList,
     User,
-    add_health,
+    app_with_health,
     create_engine,
+    new_project,
+    owned_projects,
+    project_page,
     projects,
     users,
 )
@@ -62,13 +61,7 @@ def create_app() -> FastAPI:
             raise unauthorized
         return dict(row._mapping)
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await engine.dispose()
-
-    app = FastAPI(lifespan=lifespan)
-    add_health(app, engine)
+    app = app_with_health(engine)
 
     @app.get("/api/v1/users/me")
     async def me(request: Request) -> User:
@@ -80,33 +73,15 @@ def create_app() -> FastAPI:
     @app.get("/api/v1/projects")
     async def list_projects(request: Request, limit: int = Query(20, ge=1, le=100)) -> ProjectList:
         user_id = token_subject(request)
-        query = (
-            select(projects)
-            .where(projects.c.owner_id == user_id, projects.c.deleted_at.is_(None))
-            .order_by(projects.c.created_at.desc(), projects.c.id.desc())
-            .limit(limit + 1)
-        )
         async with engine.connect() as connection:
             await active_user(connection, user_id)
-            rows = (await connection.execute(query)).all()
-        items = [Project.model_validate(row._mapping) for row in rows[:limit]]
-        # The service encodes a cursor here when there is a next page; the seed
-        # makes exactly `limit` projects, so neither side has one.
-        page = Pagination(has_next=len(rows) > limit, next_cursor=None, limit=limit)
-        return ProjectList(data=items, pagination=page)
+            rows = (await connection.execute(owned_projects(user_id, limit))).all()
+        return project_page(rows, limit)
 
     @app.post("/api/v1/projects", status_code=status.HTTP_201_CREATED)
     async def create_project(request: Request, data: NewProject) -> Project:
         user_id = token_subject(request)
-        now = datetime.now(UTC)
-        values = {
-            "id": uuid.uuid4(),
-            "created_at": now,
-            "updated_at": now,
-            "owner_id": user_id,
-            "deleted_at": None,
-            **data.model_dump(),
-        }
+        values = new_project(user_id, data)
         try:
             async with engine.begin() as connection:  # commits before the response
                 await active_user(connection, user_id)
