@@ -1,11 +1,12 @@
-"""The benchmark: the service against the bare reference, on SQLite and PostgreSQL.
+"""The benchmark: the service against two references, on SQLite and PostgreSQL.
 
-For each database: a new database, migrated; the service, the reference and the
-service without its middleware each on their own uvicorn; one seed through the
-service's API; then for each endpoint, rounds of wrk runs that alternate between
-the apps (service, reference, service, reference, ...) so drift in the machine's
-load falls on both sides. Medians over the rounds are reported, and each ratio is
-the median of the per-round ratios. The soak then runs on PostgreSQL.
+For each database: a new database, migrated; the service, the same-work
+reference, the ceiling and the service without its middleware each on their own
+uvicorn; one seed through the service's API; then for each endpoint, rounds of
+wrk runs that alternate between the apps (service, same-work reference, ceiling,
+service, ...) so drift in the machine's load falls on all of them. Medians over
+the rounds are reported, and each ratio is the median of the per-round ratios.
+The soak then runs on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -24,8 +25,15 @@ from benchmarks.project import PACKAGE, Project, postgres_database, sqlite_datab
 from benchmarks.servers import Server, serve
 
 SERVICE = "service"
-REFERENCE = "reference"
+SAME_WORK = "same-work reference"  # the service's work by hand: the targets' reference
+CEILING = "ceiling"  # the endpoint's query alone: no token, no user
 WITHOUT_MIDDLEWARE = "service without middleware"
+FACTORIES = {  # module:function, the modules other than the service's in service_side/
+    SERVICE: f"{PACKAGE}.main:create_app",
+    WITHOUT_MIDDLEWARE: "without_middleware:create_app",
+    SAME_WORK: "same_work:create_app",
+    CEILING: "reference:create_app",
+}
 # Log lines that mean the connection pool ran dry (SQLAlchemy's pool TimeoutError).
 POOL_EXHAUSTED_MARKERS = ("QueuePool limit", "TimeoutError", "connection timed out")
 
@@ -91,34 +99,31 @@ def service_environment(database_url: str) -> dict[str, str]:
 def servers(
     project: Project, database_url: str, logs: Path, with_variants: bool = True
 ) -> Iterator[tuple[dict[str, Server], Seed]]:
-    """The service (seeded), and unless told otherwise the reference and the
-    service without middleware, all on one database."""
+    """The service (seeded), and unless told otherwise the two references and
+    the service without middleware, all on one database."""
     environment = service_environment(database_url)
     with ExitStack() as stack:
         service = stack.enter_context(
-            serve(
-                project, SERVICE, f"{PACKAGE}.main:create_app", logs / "service.log", **environment
-            )
+            serve(project, SERVICE, FACTORIES[SERVICE], logs / "service.log", **environment)
         )
         seeded = seed(service.url)
         started = {SERVICE: service}
         if with_variants:
-            started[REFERENCE] = stack.enter_context(
-                serve(
-                    project,
-                    REFERENCE,
-                    "reference:create_app",
-                    logs / "reference.log",
-                    BENCHMARK_DATABASE_URL=database_url,
-                    BENCHMARK_READER_ID=seeded.reader_id,
-                    BENCHMARK_WRITER_ID=seeded.writer_id,
+            for app, variables in reference_environments(database_url, environment, seeded).items():
+                started[app] = stack.enter_context(
+                    serve(
+                        project,
+                        app,
+                        FACTORIES[app],
+                        logs / f"{app.replace(' ', '-')}.log",
+                        **variables,
+                    )
                 )
-            )
             started[WITHOUT_MIDDLEWARE] = stack.enter_context(
                 serve(
                     project,
                     WITHOUT_MIDDLEWARE,
-                    "without_middleware:create_app",
+                    FACTORIES[WITHOUT_MIDDLEWARE],
                     logs / "without-middleware.log",
                     BENCHMARK_PACKAGE=PACKAGE,
                     **environment,
@@ -127,11 +132,26 @@ def servers(
         yield started, seeded
 
 
+def reference_environments(
+    database_url: str, service: dict[str, str], seeded: Seed
+) -> dict[str, dict[str, str]]:
+    """Each reference's settings: the same-work one checks the service's tokens,
+    the ceiling answers for the seeded users without any."""
+    return {
+        SAME_WORK: {"BENCHMARK_DATABASE_URL": database_url, "SECRET_KEY": service["SECRET_KEY"]},
+        CEILING: {
+            "BENCHMARK_DATABASE_URL": database_url,
+            "BENCHMARK_READER_ID": seeded.reader_id,
+            "BENCHMARK_WRITER_ID": seeded.writer_id,
+        },
+    }
+
+
 def apps_for(endpoint: str) -> list[str]:
     # The middleware's cost is measured where it is the largest share: the health check.
-    return (
-        [SERVICE, WITHOUT_MIDDLEWARE, REFERENCE] if endpoint == "health" else [SERVICE, REFERENCE]
-    )
+    if endpoint == "health":
+        return [SERVICE, WITHOUT_MIDDLEWARE, SAME_WORK, CEILING]
+    return [SERVICE, SAME_WORK, CEILING]
 
 
 def compare(project: Project, options: Options, logs: Path, progress: bool = True) -> Measurements:

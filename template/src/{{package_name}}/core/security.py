@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,8 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from .exceptions import UnauthorizedError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .config import Settings
 
 SIGNING_ALGORITHM = "HS256"
@@ -49,10 +52,23 @@ class InvalidTokenError(UnauthorizedError):
 
 @dataclass(frozen=True)
 class TokenCodec:
-    """Signs and checks bearer tokens whose subject is a user id."""
+    """Signs and checks bearer tokens whose subject is a user id.
+
+    A token that passed the check is remembered with its subject until it
+    expires, so a client's next requests skip PyJWT's decoding. The key is the
+    whole token, signature included: only the exact string that was verified is
+    trusted, and a forged or altered token is checked in full like any new one.
+    """
 
     secret_key: str
     lifetime: timedelta
+    clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
+    # Tokens remembered at most; past this the oldest is forgotten first.
+    remembered: int = field(default=4096, repr=False, compare=False)
+    # token -> (subject, expiry as a Unix time); oldest first.
+    _verified: dict[str, tuple[str, float]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenCodec:
@@ -68,6 +84,12 @@ class TokenCodec:
 
     def subject(self, token: str) -> str:
         """The token's subject; InvalidTokenError if forged, expired or malformed."""
+        known = self._verified.get(token)
+        if known is not None:
+            subject, expires_at = known
+            if self.clock() < expires_at:
+                return subject
+            del self._verified[token]  # expired: the full check below refuses it
         try:
             claims = jwt.decode(
                 token,
@@ -77,5 +99,9 @@ class TokenCodec:
             )
         except jwt.PyJWTError as error:
             raise InvalidTokenError from error
-        # PyJWT has checked that "sub" is present and a string.
-        return str(claims["sub"])
+        # PyJWT has checked that "sub" is present and a string, and "exp" a number.
+        subject = str(claims["sub"])
+        if len(self._verified) >= self.remembered:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = (subject, float(claims["exp"]))
+        return subject
