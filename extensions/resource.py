@@ -412,9 +412,10 @@ class Resource:
         return [f"{field.class_name}TakenError" for field in self.unique]
 
     @property
-    def not_null_decorator(self) -> str:
-        """The update schema's validator of the fields that cannot be null."""
-        return wrapped_call("@field_validator", [f'"{f.name}"' for f in self.required])
+    def not_null(self) -> str:
+        """The update schema's NOT_NULL: the fields that may be left out, not cleared."""
+        names = ", ".join(f'"{f.name}"' for f in self.required)
+        return assignment("NOT_NULL", "frozenset", [f"{{{names}}}"])
 
     @property
     def article(self) -> str:
@@ -438,8 +439,6 @@ class Resource:
         names = {"BaseModel", "ConfigDict"}
         if any("Field(" in line for line in lines):
             names.add("Field")
-        if self.required:
-            names.add("field_validator")
         if self.uses("datetime"):
             names.add("AwareDatetime")
         return sorted(names)
