@@ -3,8 +3,11 @@
 The rendered service runs under uvicorn on a SQLite file, with an admin made by
 its own CLI; schemathesis reads its OpenAPI schema and sends generated requests
 to every operation, the authenticated ones with the admin's token
-(tests/schemathesis_hooks.py). Any 5xx, and any status, content type or body
-the schema does not declare, is a failure.
+(tests/schemathesis_hooks.py), in all of its phases, stateful included, with
+every check it has (`--checks all`; tests/schemathesis.toml says which
+statuses a check accepts, and why). Any 5xx, any status, header, content type
+or body the schema does not declare, a schema-valid request refused, a
+schema-invalid one accepted, or a 405 whose `Allow` misses a method is a failure.
 """
 
 from __future__ import annotations
@@ -19,19 +22,12 @@ from tests.harness import (
     Environments,
     RenderedProject,
     clean_environment,
-    package_of,
     run_command,
-    serving,
+    serving_with_admin,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG = REPO_ROOT / "tests" / "schemathesis.toml"
-CHECKS = (
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_schema_conformance",
-)
 # Bounded, so that a combination takes seconds; fixed, so that CI is repeatable.
 MAX_EXAMPLES = 15
 SEED = 20261123
@@ -50,7 +46,7 @@ def fuzz(url: str) -> CommandResult:
         "run",
         f"{url}/openapi.json",
         "--checks",
-        ",".join(CHECKS),
+        "all",
         "--max-examples",
         str(MAX_EXAMPLES),
         "--seed",
@@ -73,21 +69,9 @@ def fuzz(url: str) -> CommandResult:
 def test_generated_requests_find_no_failure(
     rendered: RenderedProject, environments: Environments, tmp_path: Path
 ) -> None:
-    variables = {
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fuzz.db'}",
-        "ENVIRONMENT": "test",
-        "LOG_FORMAT": "json",
-    }
-    project = rendered.path
-    migrated = environments.run(project, ("alembic", "upgrade", "head"), **variables)
-    assert migrated.returncode == 0, migrated.tail
-    package = package_of(rendered)
-    create_admin = ("python", "-m", f"{package}.cli", "create-admin", "--email", ADMIN_EMAIL)
-    admin = environments.run(project, create_admin, ADMIN_PASSWORD=ADMIN_PASSWORD, **variables)
-    assert admin.returncode == 0, admin.tail
-
-    log = tmp_path / "service.log"
-    with serving(environments, rendered, log, **variables) as service:
+    with serving_with_admin(
+        environments, rendered, tmp_path, ADMIN_EMAIL, ADMIN_PASSWORD
+    ) as service:
         result = fuzz(service.url)
 
     if result.returncode != 0:
@@ -95,4 +79,4 @@ def test_generated_requests_find_no_failure(
             f"{rendered.combination.id}: schemathesis found failures\n{result.tail}",
             pytrace=False,
         )
-    assert '"unhandled_error"' not in log.read_text(encoding="utf-8")
+    assert '"unhandled_error"' not in (tmp_path / "service.log").read_text(encoding="utf-8")
