@@ -17,14 +17,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import environment_group
 from tests.harness import (
     CommandResult,
     Environments,
+    PerCombination,
     RenderedProject,
     clean_environment,
     run_command,
     serving_with_admin,
 )
+from tests.matrix import Combination, combinations
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG = REPO_ROOT / "tests" / "schemathesis.toml"
@@ -33,6 +36,9 @@ MAX_EXAMPLES = 15
 SEED = 20261123
 ADMIN_EMAIL = "fuzz-admin@example.com"
 ADMIN_PASSWORD = "fuzzing-password-1"
+# One grown service is fuzzed, the default combination's: its resources' API is
+# the same in every combination, and a run costs half a minute of CPU.
+GROWN = combinations()[0]
 
 
 def fuzz(url: str) -> CommandResult:
@@ -66,17 +72,46 @@ def fuzz(url: str) -> CommandResult:
     return run_command(command, REPO_ROOT, environment)
 
 
-def test_generated_requests_find_no_failure(
-    rendered: RenderedProject, environments: Environments, tmp_path: Path
+def assert_fuzzing_finds_nothing(
+    project: RenderedProject, environments: Environments, directory: Path
 ) -> None:
     with serving_with_admin(
-        environments, rendered, tmp_path, ADMIN_EMAIL, ADMIN_PASSWORD
+        environments, project, directory, ADMIN_EMAIL, ADMIN_PASSWORD
     ) as service:
         result = fuzz(service.url)
 
     if result.returncode != 0:
         pytest.fail(
-            f"{rendered.combination.id}: schemathesis found failures\n{result.tail}",
+            f"{project.combination.id}: schemathesis found failures\n{result.tail}",
             pytrace=False,
         )
-    assert '"unhandled_error"' not in (tmp_path / "service.log").read_text(encoding="utf-8")
+    assert '"unhandled_error"' not in (directory / "service.log").read_text(encoding="utf-8")
+
+
+def test_generated_requests_find_no_failure(
+    rendered: RenderedProject, environments: Environments, tmp_path: Path
+) -> None:
+    assert_fuzzing_finds_nothing(rendered, environments, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "grown_combination",
+    [
+        pytest.param(
+            GROWN,
+            id=GROWN.id,
+            marks=[
+                pytest.mark.combination,
+                pytest.mark.xdist_group(name=environment_group(GROWN)),
+            ],
+        )
+    ],
+)
+def test_generated_requests_to_a_grown_service_find_no_failure(
+    grown_combination: Combination,
+    grown_services: PerCombination[RenderedProject],
+    environments: Environments,
+    tmp_path: Path,
+) -> None:
+    grown = grown_services.get(grown_combination)
+    assert_fuzzing_finds_nothing(grown, environments, tmp_path)

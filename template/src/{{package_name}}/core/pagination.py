@@ -29,7 +29,10 @@ class PaginationParams(BaseModel):
     after: str | None = Field(
         None, pattern=CURSOR_PATTERN, description="Cursor from next_cursor"
     )
-    page: int | None = Field(None, ge=1, description="Page number (offset pagination)")
+    # Bounded so that the offset fits the database's integer, not a 500.
+    page: int | None = Field(
+        None, ge=1, le=2_147_483_647, description="Page number (offset pagination)"
+    )
 
 
 class PaginationMeta(ResponseModel):

@@ -1,16 +1,23 @@
-"""Schemas shared by every feature: the error envelope (standard 002), e-mail."""
+"""Schemas shared by every feature: the error envelope (standard 002), and the
+request types whose OpenAPI schema says exactly what the server accepts."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 from pydantic import (
+    AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -27,6 +34,45 @@ NOT_ON_A_SPECIAL_USE_DOMAIN = (
 EmailAddress = Annotated[
     EmailStr,
     Field(max_length=320, json_schema_extra={"pattern": NOT_ON_A_SPECIAL_USE_DOMAIN}),
+]
+
+
+# JSON has no dates or decimals: they come as strings. A number is refused, not
+# read as seconds since the epoch or as a binary float.
+def _not_a_number(value: object) -> object:
+    if isinstance(value, int | float):
+        msg = "must be a string, not a number"
+        raise ValueError(msg)
+    return value
+
+
+def _a_number(value: object) -> object:
+    if isinstance(value, str | bool):
+        msg = "must be a number"
+        raise ValueError(msg)
+    return value
+
+
+# As JSON Schema's integer: 42 and 42.0, but not "42" or true.
+WholeNumber = Annotated[int, BeforeValidator(_a_number)]
+DateString = Annotated[date, BeforeValidator(_not_a_number)]
+AwareDateTimeString = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
+
+# A NUMERIC(12, 2) column: up to 10 digits before the point and 2 after.
+DECIMAL_PATTERN = r"^[+-]?[0-9]{1,10}(\.[0-9]{1,2})?$"
+
+
+def _decimal_string(value: object) -> object:
+    if isinstance(value, str) and not re.fullmatch(DECIMAL_PATTERN, value):
+        msg = "must be a decimal such as 1234.50: 10 digits at most, then 2 at most"
+        raise ValueError(msg)
+    return _not_a_number(value)
+
+
+DecimalString = Annotated[
+    Decimal,
+    BeforeValidator(_decimal_string),
+    WithJsonSchema({"type": "string", "pattern": DECIMAL_PATTERN}),
 ]
 
 
