@@ -2,8 +2,8 @@
 
 The rendered service runs under uvicorn on a SQLite file, with an admin made by
 its own CLI; schemathesis reads its OpenAPI schema and sends generated requests
-to every operation, the authenticated ones with the admin's token
-(tests/schemathesis_hooks.py), in all of its phases, stateful included, with
+to every operation, the authenticated ones with the admin's token (and a
+user's, to compare: tests/schemathesis.toml), in all of its phases, stateful included, with
 every check it has (`--checks all`; tests/schemathesis.toml says which
 statuses a check accepts, and why). Any 5xx, any status, header, content type
 or body the schema does not declare, a schema-valid request refused, a
@@ -12,9 +12,11 @@ schema-invalid one accepted, or a 405 whose `Allow` misses a method is a failure
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import environment_group
@@ -36,12 +38,43 @@ MAX_EXAMPLES = 15
 SEED = 20261123
 ADMIN_EMAIL = "fuzz-admin@example.com"
 ADMIN_PASSWORD = "fuzzing-password-1"
+USER_EMAIL = "fuzz-user@example.com"
+USER_PASSWORD = "fuzzing-password-2"
 # One grown service is fuzzed, the default combination's: its resources' API is
 # the same in every combination, and a run costs half a minute of CPU.
 GROWN = combinations()[0]
 
 
-def fuzz(url: str) -> CommandResult:
+def bearer_token(url: str, email: str, password: str) -> str:
+    issued = httpx.post(f"{url}/api/v1/auth/token", data={"username": email, "password": password})
+    issued.raise_for_status()
+    token: str = issued.json()["access_token"]
+    return token
+
+
+def auth_document(url: str, path: Path) -> Path:
+    """The admin's and a new user's tokens, as tests/schemathesis.toml reads them.
+    A token lives for 30 minutes; a run takes about one."""
+    registered = httpx.post(
+        f"{url}/api/v1/auth/register",
+        json={"email": USER_EMAIL, "password": USER_PASSWORD, "full_name": "Peer"},
+    )
+    registered.raise_for_status()
+    users = {"admin": (ADMIN_EMAIL, ADMIN_PASSWORD), "user": (USER_EMAIL, USER_PASSWORD)}
+    auth = [
+        {
+            "name": name,
+            "fixedHeaders": [
+                {"name": "Authorization", "value": f"Bearer {bearer_token(url, *login)}"}
+            ],
+        }
+        for name, login in users.items()
+    ]
+    path.write_text(json.dumps({"schemaVersion": "1.0.0", "auth": auth}), encoding="utf-8")
+    return path
+
+
+def fuzz(url: str, directory: Path) -> CommandResult:
     """Run schemathesis against the service at `url`."""
     schemathesis = Path(sys.executable).parent / "schemathesis"
     command = [
@@ -62,13 +95,8 @@ def fuzz(url: str) -> CommandResult:
         "--workers",
         "1",
     ]
-    # The hooks module is imported by name, from this repository.
-    environment = clean_environment(
-        PYTHONPATH=str(REPO_ROOT),
-        SERVICE_URL=url,
-        FUZZ_EMAIL=ADMIN_EMAIL,
-        FUZZ_PASSWORD=ADMIN_PASSWORD,
-    )
+    document = auth_document(url, directory / "auth.json")
+    environment = clean_environment(FUZZ_AUTH_DOCUMENT=str(document))
     return run_command(command, REPO_ROOT, environment)
 
 
@@ -78,7 +106,7 @@ def assert_fuzzing_finds_nothing(
     with serving_with_admin(
         environments, project, directory, ADMIN_EMAIL, ADMIN_PASSWORD
     ) as service:
-        result = fuzz(service.url)
+        result = fuzz(service.url, directory)
 
     if result.returncode != 0:
         pytest.fail(
