@@ -88,7 +88,7 @@ class GeneratedClients:
         if digest in self.checked:
             return self.checked[digest]
         directory = self.root / digest
-        directory.mkdir(parents=True)
+        directory.mkdir(parents=True, exist_ok=True)
         (directory / "openapi.json").write_text(json.dumps(document), encoding="utf-8")
         (directory / "config.json").write_text(json.dumps(GENERATOR_CONFIG), encoding="utf-8")
         (directory / "mypy.ini").write_text(MYPY_CONFIG, encoding="utf-8")
