@@ -86,65 +86,68 @@ FIELD_TYPES: dict[str, FieldType] = {
     ),
     "int": FieldType(
         python="int",
+        request_python="WholeNumber",  # 42 or 42.0, as JSON Schema, not "42"
         # A PostgreSQL integer: anything wider would be a database error, not a 422.
         schema="ge=-2_147_483_648, le=2_147_483_647",
         column="Integer()",
         migration="sa.Integer()",
         sqlmodel="",
         samples=("42", "7"),
-        invalid=("2_147_483_648", '"many"'),
+        invalid=("2_147_483_648", '"many"', '"42"', "42.5"),
         numbered="n",
     ),
     "float": FieldType(
         python="float",
-        schema="allow_inf_nan=False",
+        schema="strict=True, allow_inf_nan=False",
         column="Float()",
         migration="sa.Float()",
         sqlmodel="",
         samples=("1.5", "-0.25"),
-        invalid=('"NaN"', '"a lot"'),
+        invalid=('"NaN"', '"a lot"', '"1.5"'),
         numbered="n + 0.5",
     ),
     "decimal": FieldType(
         python="Decimal",
-        schema="max_digits=12, decimal_places=2",
+        request_python="DecimalString",  # its pattern is NUMERIC(12, 2)
+        schema="",
         column="Numeric(12, 2)",
         migration="sa.Numeric(precision=12, scale=2)",
         sqlmodel="max_digits=12, decimal_places=2",
         samples=('"1234.50"', '"-0.75"'),
-        invalid=('"12.345"', '"1e12"', '"NaN"'),
+        invalid=('"12.345"', '"1e12"', '"NaN"', "12.5", '"12345678901.5"'),
         numbered='f"{n}.25"',
     ),
     "bool": FieldType(
         python="bool",
-        schema="",
+        schema="strict=True",
         column="Boolean()",
         migration="sa.Boolean()",
         sqlmodel="",
         samples=("True", "False"),
-        invalid=('"maybe"',),
+        invalid=('"maybe"', "0"),
         numbered="n % 2 == 0",
     ),
     "date": FieldType(
         python="date",
+        request_python="DateString",
         schema="",
         column="Date()",
         migration="sa.Date()",
         sqlmodel="",
         samples=('"2026-01-31"', '"2026-12-01"'),
-        invalid=('"2026-02-30"', '"tomorrow"'),
+        invalid=('"2026-02-30"', '"tomorrow"', "0"),
         numbered='f"2026-01-{n + 1:02d}"',
     ),
     "datetime": FieldType(
         python="datetime",
-        request_python="AwareDatetime",
+        request_python="AwareDateTimeString",
         schema="",
         column="UTCDateTime()",
         migration="sa.DateTime(timezone=True)",
         sqlmodel="sa_type=UTCDateTime",
         samples=('"2026-01-31T12:00:00Z"', '"2026-12-01T08:30:00Z"'),
         # Without an offset the moment is ambiguous: refused, never guessed.
-        invalid=('"2026-01-31T12:00:00"', '"noon"'),
+        invalid=('"2026-01-31T12:00:00"', '"noon"', "0"),
         numbered='f"2026-01-{n + 1:02d}T12:00:00Z"',
     ),
     "uuid": FieldType(
@@ -415,9 +418,10 @@ class Resource:
         return [f"{field.class_name}TakenError" for field in self.unique]
 
     @property
-    def not_null_decorator(self) -> str:
-        """The update schema's validator of the fields that cannot be null."""
-        return wrapped_call("@field_validator", [f'"{f.name}"' for f in self.required])
+    def not_null(self) -> str:
+        """The update schema's NOT_NULL: the fields that may be left out, not cleared."""
+        names = ", ".join(f'"{f.name}"' for f in self.required)
+        return assignment("NOT_NULL", "frozenset", [f"{{{names}}}"])
 
     @property
     def article(self) -> str:
@@ -441,11 +445,14 @@ class Resource:
         names = {"BaseModel", "ConfigDict"}
         if any("Field(" in line for line in lines):
             names.add("Field")
-        if self.required:
-            names.add("field_validator")
-        if self.uses("datetime"):
-            names.add("AwareDatetime")
         return sorted(names)
+
+    @property
+    def core_schema_names(self) -> str:
+        """What the schemas import from core.schemas."""
+        names = {"PartialUpdate"}
+        names.update(f.request_python for f in self.fields if f.kind.request_python)
+        return ", ".join(sorted(names))
 
 
 # The built-in feature every service starts with, rendered from the same files.

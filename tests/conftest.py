@@ -15,6 +15,7 @@ from tests.harness import (
     PerCombination,
     RenderedProject,
     copy_working_tree,
+    grow_cache,
     render_cache,
 )
 from tests.matrix import Combination, combinations
@@ -116,6 +117,20 @@ def renders(
 @pytest.fixture
 def rendered(renders: PerCombination[RenderedProject], combination: Combination) -> RenderedProject:
     return renders.get(combination)
+
+
+@pytest.fixture(scope="session")
+def grown_services(
+    template_source: Path, tmp_path_factory: pytest.TempPathFactory
+) -> PerCombination[RenderedProject]:
+    return grow_cache(template_source, tmp_path_factory.mktemp("grown"))
+
+
+@pytest.fixture
+def grown(
+    grown_services: PerCombination[RenderedProject], combination: Combination
+) -> RenderedProject:
+    return grown_services.get(combination)
 
 
 @pytest.fixture(scope="session")

@@ -210,6 +210,61 @@ def render_cache(source: Path, root: Path) -> PerCombination[RenderedProject]:
     return PerCombination(render_combination, "rendering")
 
 
+# (singular, fields): between them every type, unique and optional fields; the
+# second has a long name, so generated lines must wrap as ruff formats them.
+RESOURCES = (
+    ("invoice", "number:str! amount:decimal due:date paid:bool note:text?"),
+    (
+        "maintenance_window",
+        "reference_code:slug! priority:int! weight:float starts_at:datetime "
+        "ends_at:datetime? device_id:uuid? notes:text?",
+    ),
+)
+
+
+def git(project: Path, *arguments: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=Service Team", "-c", "user.email=team@example.com", *arguments],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def committed_service(source: Path, project: Path, data: Mapping[str, str]) -> Path:
+    render(source, project, data)
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "--message", "Render the service")
+    return project
+
+
+def add_resource(source: Path, project: Path, name: str, fields: str) -> None:
+    """The documented command, as a team runs it from inside the service."""
+    render(
+        source,
+        project,
+        {"generate": "resource", "resource_name": name, "resource_fields": fields},
+    )
+
+
+def grow_cache(source: Path, root: Path) -> PerCombination[RenderedProject]:
+    """Per combination: a service rendered and committed, then each of RESOURCES
+    added with the generator and committed (tests/test_resources.py)."""
+
+    def grow(combination: Combination) -> RenderedProject:
+        project = committed_service(source, root / combination.id, combination.data)
+        for name, fields in RESOURCES:
+            add_resource(source, project, name, fields)
+            git(project, "add", "--all")
+            git(project, "commit", "--quiet", "--message", f"Add the {name} resource")
+        files = tuple(sorted(p for p in project.rglob("*") if p.is_file()))
+        return RenderedProject(combination=combination, path=project, files=files)
+
+    return PerCombination(grow, "rendering a service and adding resources to it")
+
+
 # -------------------------------------------------------------------- environments
 
 
@@ -409,3 +464,23 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+@contextmanager
+def serving_with_admin(
+    environments: Environments, project: RenderedProject, directory: Path, email: str, password: str
+) -> Iterator[Service]:
+    """The service on a new SQLite file in `directory`, migrated, with an admin
+    made by its own CLI; its log is `directory/service.log`."""
+    variables = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'service.db'}",
+        "ENVIRONMENT": "test",
+        "LOG_FORMAT": "json",
+    }
+    migrated = environments.run(project.path, ("alembic", "upgrade", "head"), **variables)
+    assert migrated.returncode == 0, migrated.tail
+    create_admin = ("python", "-m", f"{package_of(project)}.cli", "create-admin", "--email", email)
+    admin = environments.run(project.path, create_admin, ADMIN_PASSWORD=password, **variables)
+    assert admin.returncode == 0, admin.tail
+    with serving(environments, project, directory / "service.log", **variables) as service:
+        yield service

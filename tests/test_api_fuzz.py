@@ -2,44 +2,79 @@
 
 The rendered service runs under uvicorn on a SQLite file, with an admin made by
 its own CLI; schemathesis reads its OpenAPI schema and sends generated requests
-to every operation, the authenticated ones with the admin's token
-(tests/schemathesis_hooks.py). Any 5xx, and any status, content type or body
-the schema does not declare, is a failure.
+to every operation, the authenticated ones with the admin's token (and a
+user's, to compare: tests/schemathesis.toml), in all of its phases, stateful included, with
+every check it has (`--checks all`; tests/schemathesis.toml says which
+statuses a check accepts, and why). Any 5xx, any status, header, content type
+or body the schema does not declare, a schema-valid request refused, a
+schema-invalid one accepted, or a 405 whose `Allow` misses a method is a failure.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
+from tests.conftest import environment_group
 from tests.harness import (
     CommandResult,
     Environments,
+    PerCombination,
     RenderedProject,
     clean_environment,
-    package_of,
     run_command,
-    serving,
+    serving_with_admin,
 )
+from tests.matrix import Combination, combinations
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG = REPO_ROOT / "tests" / "schemathesis.toml"
-CHECKS = (
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_schema_conformance",
-)
 # Bounded, so that a combination takes seconds; fixed, so that CI is repeatable.
 MAX_EXAMPLES = 15
 SEED = 20261123
 ADMIN_EMAIL = "fuzz-admin@example.com"
 ADMIN_PASSWORD = "fuzzing-password-1"
+USER_EMAIL = "fuzz-user@example.com"
+USER_PASSWORD = "fuzzing-password-2"
+# One grown service is fuzzed, the default combination's: its resources' API is
+# the same in every combination, and a run costs half a minute of CPU.
+GROWN = combinations()[0]
 
 
-def fuzz(url: str) -> CommandResult:
+def bearer_token(url: str, email: str, password: str) -> str:
+    issued = httpx.post(f"{url}/api/v1/auth/token", data={"username": email, "password": password})
+    issued.raise_for_status()
+    token: str = issued.json()["access_token"]
+    return token
+
+
+def auth_document(url: str, path: Path) -> Path:
+    """The admin's and a new user's tokens, as tests/schemathesis.toml reads them.
+    A token lives for 30 minutes; a run takes about one."""
+    registered = httpx.post(
+        f"{url}/api/v1/auth/register",
+        json={"email": USER_EMAIL, "password": USER_PASSWORD, "full_name": "Peer"},
+    )
+    registered.raise_for_status()
+    users = {"admin": (ADMIN_EMAIL, ADMIN_PASSWORD), "user": (USER_EMAIL, USER_PASSWORD)}
+    auth = [
+        {
+            "name": name,
+            "fixedHeaders": [
+                {"name": "Authorization", "value": f"Bearer {bearer_token(url, *login)}"}
+            ],
+        }
+        for name, login in users.items()
+    ]
+    path.write_text(json.dumps({"schemaVersion": "1.0.0", "auth": auth}), encoding="utf-8")
+    return path
+
+
+def fuzz(url: str, directory: Path) -> CommandResult:
     """Run schemathesis against the service at `url`."""
     schemathesis = Path(sys.executable).parent / "schemathesis"
     command = [
@@ -50,7 +85,7 @@ def fuzz(url: str) -> CommandResult:
         "run",
         f"{url}/openapi.json",
         "--checks",
-        ",".join(CHECKS),
+        "all",
         "--max-examples",
         str(MAX_EXAMPLES),
         "--seed",
@@ -60,39 +95,51 @@ def fuzz(url: str) -> CommandResult:
         "--workers",
         "1",
     ]
-    # The hooks module is imported by name, from this repository.
-    environment = clean_environment(
-        PYTHONPATH=str(REPO_ROOT),
-        SERVICE_URL=url,
-        FUZZ_EMAIL=ADMIN_EMAIL,
-        FUZZ_PASSWORD=ADMIN_PASSWORD,
-    )
+    document = auth_document(url, directory / "auth.json")
+    environment = clean_environment(FUZZ_AUTH_DOCUMENT=str(document))
     return run_command(command, REPO_ROOT, environment)
+
+
+def assert_fuzzing_finds_nothing(
+    project: RenderedProject, environments: Environments, directory: Path
+) -> None:
+    with serving_with_admin(
+        environments, project, directory, ADMIN_EMAIL, ADMIN_PASSWORD
+    ) as service:
+        result = fuzz(service.url, directory)
+
+    if result.returncode != 0:
+        pytest.fail(
+            f"{project.combination.id}: schemathesis found failures\n{result.tail}",
+            pytrace=False,
+        )
+    assert '"unhandled_error"' not in (directory / "service.log").read_text(encoding="utf-8")
 
 
 def test_generated_requests_find_no_failure(
     rendered: RenderedProject, environments: Environments, tmp_path: Path
 ) -> None:
-    variables = {
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fuzz.db'}",
-        "ENVIRONMENT": "test",
-        "LOG_FORMAT": "json",
-    }
-    project = rendered.path
-    migrated = environments.run(project, ("alembic", "upgrade", "head"), **variables)
-    assert migrated.returncode == 0, migrated.tail
-    package = package_of(rendered)
-    create_admin = ("python", "-m", f"{package}.cli", "create-admin", "--email", ADMIN_EMAIL)
-    admin = environments.run(project, create_admin, ADMIN_PASSWORD=ADMIN_PASSWORD, **variables)
-    assert admin.returncode == 0, admin.tail
+    assert_fuzzing_finds_nothing(rendered, environments, tmp_path)
 
-    log = tmp_path / "service.log"
-    with serving(environments, rendered, log, **variables) as service:
-        result = fuzz(service.url)
 
-    if result.returncode != 0:
-        pytest.fail(
-            f"{rendered.combination.id}: schemathesis found failures\n{result.tail}",
-            pytrace=False,
+@pytest.mark.parametrize(
+    "grown_combination",
+    [
+        pytest.param(
+            GROWN,
+            id=GROWN.id,
+            marks=[
+                pytest.mark.combination,
+                pytest.mark.xdist_group(name=environment_group(GROWN)),
+            ],
         )
-    assert '"unhandled_error"' not in log.read_text(encoding="utf-8")
+    ],
+)
+def test_generated_requests_to_a_grown_service_find_no_failure(
+    grown_combination: Combination,
+    grown_services: PerCombination[RenderedProject],
+    environments: Environments,
+    tmp_path: Path,
+) -> None:
+    grown = grown_services.get(grown_combination)
+    assert_fuzzing_finds_nothing(grown, environments, tmp_path)

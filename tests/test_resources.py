@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-import subprocess
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -21,49 +19,20 @@ import yaml
 
 from extensions.layout import Layout
 from extensions.resource import FIELD_TYPES, parse_fields, pluralize
-from tests.harness import Environments, PerCombination, RenderedProject, render
-from tests.matrix import Combination, combinations
+from tests.harness import (
+    RESOURCES,
+    Environments,
+    PerCombination,
+    RenderedProject,
+    add_resource,
+    committed_service,
+    git,
+    render,
+)
+from tests.matrix import combinations
 from tests.test_service_checks import CHECKS, assert_check_passes
 
 PACKAGE = "app"
-
-# (singular, fields): between them every type, unique and optional fields; the
-# second has a long name, so generated lines must wrap as ruff formats them.
-RESOURCES = (
-    ("invoice", "number:str! amount:decimal due:date paid:bool note:text?"),
-    (
-        "maintenance_window",
-        "reference_code:slug! priority:int! weight:float starts_at:datetime "
-        "ends_at:datetime? device_id:uuid? notes:text?",
-    ),
-)
-
-
-def git(project: Path, *arguments: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=Service Team", "-c", "user.email=team@example.com", *arguments],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-
-
-def committed_service(source: Path, project: Path, data: Mapping[str, str]) -> Path:
-    render(source, project, data)
-    git(project, "init", "--quiet")
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "--message", "Render the service")
-    return project
-
-
-def add_resource(source: Path, project: Path, name: str, fields: str) -> None:
-    """The documented command, as a team runs it from inside the service."""
-    render(
-        source,
-        project,
-        {"generate": "resource", "resource_name": name, "resource_fields": fields},
-    )
 
 
 def digest(project: Path) -> str:
@@ -73,31 +42,6 @@ def digest(project: Path) -> str:
         hashed.update(str(path.relative_to(project)).encode())
         hashed.update(path.read_bytes())
     return hashed.hexdigest()
-
-
-@pytest.fixture(scope="session")
-def grown_services(
-    template_source: Path, tmp_path_factory: pytest.TempPathFactory
-) -> PerCombination[RenderedProject]:
-    root = tmp_path_factory.mktemp("grown")
-
-    def grow(combination: Combination) -> RenderedProject:
-        project = committed_service(template_source, root / combination.id, combination.data)
-        for name, fields in RESOURCES:
-            add_resource(template_source, project, name, fields)
-            git(project, "add", "--all")
-            git(project, "commit", "--quiet", "--message", f"Add the {name} resource")
-        files = tuple(sorted(p for p in project.rglob("*") if p.is_file()))
-        return RenderedProject(combination=combination, path=project, files=files)
-
-    return PerCombination(grow, "rendering a service and adding resources to it")
-
-
-@pytest.fixture
-def grown(
-    grown_services: PerCombination[RenderedProject], combination: Combination
-) -> RenderedProject:
-    return grown_services.get(combination)
 
 
 def test_the_resources_cover_every_field_type() -> None:

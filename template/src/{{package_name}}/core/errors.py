@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from .exceptions import (
     AppError,
@@ -52,6 +53,7 @@ CODE_BY_STATUS = {
     status.HTTP_422_UNPROCESSABLE_CONTENT: ValidationError.code,
 }
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+HTTP_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH"})
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 # How long a client should wait before trying again while the database is away.
 RETRY_AFTER = {"Retry-After": "5"}
@@ -109,9 +111,27 @@ async def handle_request_validation(
     )
 
 
-async def handle_http_exception(_request: Request, error: Exception) -> JSONResponse:
+def allowed_methods(request: Request) -> str | None:
+    """The methods of the request's path in the OpenAPI document, HEAD with GET
+    as Starlette serves it; FastAPI's own 405 names those of one route only."""
+    path = request.scope["path"].removeprefix(request.scope.get("root_path", ""))
+    for template, operations in request.app.openapi()["paths"].items():
+        if compile_path(template)[0].match(path):
+            methods = {method.upper() for method in operations} & HTTP_METHODS
+            if "GET" in methods:
+                methods.add("HEAD")
+            return ", ".join(sorted(methods))
+    return None  # not a documented path: the framework's answer stands
+
+
+async def handle_http_exception(request: Request, error: Exception) -> JSONResponse:
     """Errors raised by the framework itself: unknown route, wrong method, no token."""
     assert isinstance(error, HTTPException)  # noqa: S101
+    headers = error.headers
+    wrong_method = error.status_code == status.HTTP_405_METHOD_NOT_ALLOWED
+    allow = allowed_methods(request) if wrong_method else None
+    if allow is not None:
+        headers = {**(headers or {}), "Allow": allow}
     if error.status_code == status.HTTP_400_BAD_REQUEST:
         # FastAPI's answer to a body it cannot decode; to a client, that is a
         # request that failed validation like any other.
@@ -122,7 +142,7 @@ async def handle_http_exception(_request: Request, error: Exception) -> JSONResp
         )
     code = CODE_BY_STATUS.get(error.status_code, "HTTP_ERROR")
     message = error.detail if isinstance(error.detail, str) else code
-    return error_response(error.status_code, code, message, headers=error.headers)
+    return error_response(error.status_code, code, message, headers=headers)
 
 
 def is_database_unavailable(error: Exception) -> bool:

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
+import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
 from .exceptions import ErrorDetail, ValidationError
+from .schemas import ResponseModel
 
 T = TypeVar("T")
+
+# A cursor is the instant (microseconds since the epoch) and id of the last item
+# of a page. Its pattern is in the schema: any string it matches is a position.
+CURSOR_PATTERN = r"^[0-9]{1,16}-[0-9a-f]{32}$"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
 
 
 class PaginationParams(BaseModel):
@@ -21,12 +27,15 @@ class PaginationParams(BaseModel):
 
     limit: int = Field(20, ge=1, le=100)
     after: str | None = Field(
-        None, max_length=200, description="Cursor from next_cursor"
+        None, pattern=CURSOR_PATTERN, description="Cursor from next_cursor"
     )
-    page: int | None = Field(None, ge=1, description="Page number (offset pagination)")
+    # Bounded so that the offset fits the database's integer, not a 500.
+    page: int | None = Field(
+        None, ge=1, le=2_147_483_647, description="Page number (offset pagination)"
+    )
 
 
-class PaginationMeta(BaseModel):
+class PaginationMeta(ResponseModel):
     """Pagination metadata in responses."""
 
     has_next: bool
@@ -49,22 +58,14 @@ class Cursor:
     id: uuid.UUID
 
     def encode(self) -> str:
-        raw = f"{self.created_at.isoformat()}|{self.id}".encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return f"{(self.created_at - EPOCH) // MICROSECOND}-{self.id.hex}"
 
     @classmethod
     def decode(cls, token: str) -> Cursor:
-        try:
-            padded = token + "=" * (-len(token) % 4)
-            created_at, _, item_id = (
-                base64.urlsafe_b64decode(padded).decode().partition("|")
-            )
-            cursor = cls(datetime.fromisoformat(created_at), uuid.UUID(item_id))
-        except (binascii.Error, UnicodeDecodeError, ValueError) as error:
-            raise _invalid_cursor() from error
-        if cursor.created_at.tzinfo is None:
+        if not re.fullmatch(CURSOR_PATTERN, token):
             raise _invalid_cursor()
-        return cursor
+        instant, _, item_id = token.partition("-")
+        return cls(EPOCH + int(instant) * MICROSECOND, uuid.UUID(hex=item_id))
 
 
 def _invalid_cursor() -> ValidationError:

@@ -1,22 +1,127 @@
-"""Schemas shared by every feature: the error envelope (standard 002)."""
+"""Schemas shared by every feature: the error envelope (standard 002), and the
+request types whose OpenAPI schema says exactly what the server accepts."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar
+
+from email_validator import SPECIAL_USE_DOMAIN_NAMES
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
 
-class ErrorDetailResponse(BaseModel):
+def _any_case(name: str) -> str:
+    return "".join(f"[{c}{c.upper()}]" if c.isalpha() else c for c in name)
+
+
+# email-validator refuses addresses on special-use domains (RFC 6761: .test,
+# .local, ...); the schema says so, so that a client knows before it asks.
+NOT_ON_A_SPECIAL_USE_DOMAIN = (
+    rf"^(?!.*[.@](?:{'|'.join(_any_case(n) for n in SPECIAL_USE_DOMAIN_NAMES)})$)"
+)
+EmailAddress = Annotated[
+    EmailStr,
+    Field(max_length=320, json_schema_extra={"pattern": NOT_ON_A_SPECIAL_USE_DOMAIN}),
+]
+
+
+# JSON has no dates or decimals: they come as strings. A number is refused, not
+# read as seconds since the epoch or as a binary float.
+def _not_a_number(value: object) -> object:
+    if isinstance(value, int | float):
+        msg = "must be a string, not a number"
+        raise ValueError(msg)
+    return value
+
+
+def _a_number(value: object) -> object:
+    if isinstance(value, str | bool):
+        msg = "must be a number"
+        raise ValueError(msg)
+    return value
+
+
+# As JSON Schema's integer: 42 and 42.0, but not "42" or true.
+WholeNumber = Annotated[int, BeforeValidator(_a_number)]
+DateString = Annotated[date, BeforeValidator(_not_a_number)]
+AwareDateTimeString = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
+
+# A NUMERIC(12, 2) column: up to 10 digits before the point and 2 after.
+DECIMAL_PATTERN = r"^[+-]?[0-9]{1,10}(\.[0-9]{1,2})?$"
+
+
+def _decimal_string(value: object) -> object:
+    if isinstance(value, str) and not re.fullmatch(DECIMAL_PATTERN, value):
+        msg = "must be a decimal such as 1234.50: 10 digits at most, then 2 at most"
+        raise ValueError(msg)
+    return _not_a_number(value)
+
+
+DecimalString = Annotated[
+    Decimal,
+    BeforeValidator(_decimal_string),
+    WithJsonSchema({"type": "string", "pattern": DECIMAL_PATTERN}),
+]
+
+
+class ResponseModel(BaseModel):
+    """A response body: a field with a default is still always sent, so the
+    OpenAPI schema marks it required (and a generated client need not test it)."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+class ErrorDetailResponse(ResponseModel):
     field: str | None = None
     message: str
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(ResponseModel):
     code: str
     message: str
     details: list[ErrorDetailResponse] = []
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(ResponseModel):
     """Every error the service returns has this body."""
 
     error: ErrorBody
+
+
+def _partial_update_schema(schema: dict[str, Any], model: type[Any]) -> None:
+    # A field left out keeps its value: there is no default to document, and
+    # null is documented only where it is accepted.
+    for name, field in schema.get("properties", {}).items():
+        field.pop("default", None)
+        if name in model.NOT_NULL and "anyOf" in field:
+            kinds = [kind for kind in field.pop("anyOf") if kind != {"type": "null"}]
+            field.update(kinds[0] if len(kinds) == 1 else {"anyOf": kinds})
+
+
+class PartialUpdate(BaseModel):
+    """A PATCH body: only the fields sent change, every field defaults to None
+    ("not sent"). The fields in NOT_NULL may be left out, but not sent as null."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_partial_update_schema)
+    NOT_NULL: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def refuse_null(cls, value: object, info: ValidationInfo) -> object:
+        # Before the field's own validation, which would not expect None.
+        if value is None and info.field_name in cls.NOT_NULL:
+            msg = "may be omitted, but not null"
+            raise ValueError(msg)
+        return value
