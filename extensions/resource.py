@@ -58,7 +58,8 @@ FIELD_TYPES: dict[str, FieldType] = {
         migration="sa.String(length=255)",
         sqlmodel="max_length=255",
         samples=('"Apollo"', '"Artemis"'),
-        invalid=('""', '"x" * 256'),
+        # Stripped before its length is checked; NUL is what PostgreSQL cannot store.
+        invalid=('""', '"   "', '"x" * 256', '"Apollo\\x00"'),
         numbered='f"p{n}"',
     ),
     "slug": FieldType(
@@ -68,7 +69,7 @@ FIELD_TYPES: dict[str, FieldType] = {
         migration="sa.String(length=255)",
         sqlmodel="max_length=255",
         samples=('"apollo"', '"artemis"'),
-        invalid=('""', '"Not A Slug"', '"apollo--11"', '"x" * 256'),
+        invalid=('""', '"   "', '"Not A Slug"', '"apollo--11"', '"x" * 256', '"apollo\\x00"'),
         numbered='f"p{n}"',
     ),
     "text": FieldType(
@@ -78,7 +79,7 @@ FIELD_TYPES: dict[str, FieldType] = {
         migration="sa.String(length=2000)",
         sqlmodel="max_length=2000",
         samples=('"To the moon"', '"And back"'),
-        invalid=('"x" * 2001',),
+        invalid=('"x" * 2001', '"To the\\x00moon"'),
         numbered='f"p{n}"',
     ),
     "int": FieldType(
@@ -89,7 +90,7 @@ FIELD_TYPES: dict[str, FieldType] = {
         migration="sa.Integer()",
         sqlmodel="",
         samples=("42", "7"),
-        invalid=("2_147_483_648", '"many"'),
+        invalid=("2_147_483_648", "-2_147_483_649", '"many"'),
         numbered="n",
     ),
     "float": FieldType(
@@ -99,7 +100,7 @@ FIELD_TYPES: dict[str, FieldType] = {
         migration="sa.Float()",
         sqlmodel="",
         samples=("1.5", "-0.25"),
-        invalid=('"NaN"', '"a lot"'),
+        invalid=('"NaN"', '"Infinity"', "10**400", '"a lot"'),
         numbered="n + 0.5",
     ),
     "decimal": FieldType(
@@ -129,7 +130,7 @@ FIELD_TYPES: dict[str, FieldType] = {
         migration="sa.Date()",
         sqlmodel="",
         samples=('"2026-01-31"', '"2026-12-01"'),
-        invalid=('"2026-02-30"', '"tomorrow"'),
+        invalid=('"2026-02-30"', '"tomorrow"', '"10000-01-01"'),
         numbered='f"2026-01-{n + 1:02d}"',
     ),
     "datetime": FieldType(
@@ -140,8 +141,14 @@ FIELD_TYPES: dict[str, FieldType] = {
         migration="sa.DateTime(timezone=True)",
         sqlmodel="sa_type=UTCDateTime",
         samples=('"2026-01-31T12:00:00Z"', '"2026-12-01T08:30:00Z"'),
-        # Without an offset the moment is ambiguous: refused, never guessed.
-        invalid=('"2026-01-31T12:00:00"', '"noon"'),
+        # Without an offset the moment is ambiguous: refused, never guessed. It is
+        # stored in UTC, so it must exist there.
+        invalid=(
+            '"2026-01-31T12:00:00"',
+            '"noon"',
+            '"0001-01-01T00:00:00+01:00"',
+            '"9999-12-31T23:30:00-01:00"',
+        ),
         numbered='f"2026-01-{n + 1:02d}T12:00:00Z"',
     ),
     "uuid": FieldType(

@@ -6,24 +6,31 @@ import base64
 import binascii
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
 from .exceptions import ErrorDetail, ValidationError
+from .schemas import RequestModel
 
 T = TypeVar("T")
 
+# A PostgreSQL integer: (page - 1) * limit stays within the 64-bit OFFSET both
+# databases take, where an unbounded page overflowed into a 500.
+MAX_PAGE = 2_147_483_647
 
-class PaginationParams(BaseModel):
+
+class PaginationParams(RequestModel):
     """Query parameters for pagination."""
 
     limit: int = Field(20, ge=1, le=100)
     after: str | None = Field(
         None, max_length=200, description="Cursor from next_cursor"
     )
-    page: int | None = Field(None, ge=1, description="Page number (offset pagination)")
+    page: int | None = Field(
+        None, ge=1, le=MAX_PAGE, description="Page number (offset pagination)"
+    )
 
 
 class PaginationMeta(BaseModel):
@@ -59,12 +66,13 @@ class Cursor:
             created_at, _, item_id = (
                 base64.urlsafe_b64decode(padded).decode().partition("|")
             )
-            cursor = cls(datetime.fromisoformat(created_at), uuid.UUID(item_id))
-        except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+            moment = datetime.fromisoformat(created_at)
+            if moment.tzinfo is None:
+                raise _invalid_cursor()
+            # Compared in UTC, as stored: a moment outside UTC's years is no row's.
+            return cls(moment.astimezone(UTC), uuid.UUID(item_id))
+        except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError) as error:
             raise _invalid_cursor() from error
-        if cursor.created_at.tzinfo is None:
-            raise _invalid_cursor()
-        return cursor
 
 
 def _invalid_cursor() -> ValidationError:
