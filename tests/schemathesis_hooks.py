@@ -3,15 +3,45 @@
 Every generated request carries the bearer token of the admin that the test
 created on the service under test, so every authenticated operation, the
 admin-only ones included, is fuzzed for real rather than answered with 401/403.
+Generated bodies and queries also come with hostile text in each string: what
+PostgreSQL cannot store, and what would break a log line.
 """
 
 from __future__ import annotations
 
 import os
+from functools import partial
 from typing import Any
 
 import httpx
 import schemathesis
+from hypothesis import strategies as st
+
+# NUL (PostgreSQL's text refuses it), line breaks, a terminal escape, DEL.
+HOSTILE_TEXT = ("\x00", "\r\n", "\x1b]0;x\x07", "\x7f", "\u2028")
+
+
+def _with_text(text: str, values: Any) -> Any:
+    if not isinstance(values, dict):
+        return values
+    return {
+        name: value + text if isinstance(value, str) else value for name, value in values.items()
+    }
+
+
+def _sometimes_hostile(values: Any) -> st.SearchStrategy[Any]:
+    hostile = st.sampled_from(HOSTILE_TEXT).map(partial(_with_text, values=values))
+    return st.one_of(st.just(values), hostile)
+
+
+@schemathesis.hook
+def flatmap_body(_context: Any, body: Any) -> st.SearchStrategy[Any]:
+    return _sometimes_hostile(body)
+
+
+@schemathesis.hook
+def flatmap_query(_context: Any, query: Any) -> st.SearchStrategy[Any]:
+    return _sometimes_hostile(query)
 
 
 # The token lives for 30 minutes; a run takes seconds. No refetch on 401 either:

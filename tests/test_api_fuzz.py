@@ -1,10 +1,11 @@
 """Property-based tests of every combination's HTTP API with schemathesis.
 
-The rendered service runs under uvicorn on a SQLite file, with an admin made by
-its own CLI; schemathesis reads its OpenAPI schema and sends generated requests
-to every operation, the authenticated ones with the admin's token
-(tests/schemathesis_hooks.py). Any 5xx, and any status, content type or body
-the schema does not declare, is a failure.
+The rendered service runs under uvicorn, on a SQLite file and on PostgreSQL
+(which refuses what SQLite stores), with an admin made by its own CLI;
+schemathesis reads its OpenAPI schema and sends generated requests to every
+operation, the authenticated ones with the admin's token, some with hostile text
+in their strings (tests/schemathesis_hooks.py). Any 5xx, and any status, content
+type or body the schema does not declare, is a failure.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tests.harness import (
     run_command,
     serving,
 )
+from tests.test_service_checks import postgres_url_for
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG = REPO_ROOT / "tests" / "schemathesis.toml"
@@ -70,15 +72,35 @@ def fuzz(url: str) -> CommandResult:
     return run_command(command, REPO_ROOT, environment)
 
 
+# Run in the rendered project's environment, which has its driver.
+RECREATE_DATABASE = """
+import asyncio, os, asyncpg
+from urllib.parse import urlsplit
+
+async def main():
+    url = urlsplit(os.environ["DATABASE_URL"].replace("+asyncpg", ""))
+    server = await asyncpg.connect(url._replace(path="/postgres").geturl())
+    name = url.path.lstrip("/")
+    await server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await server.execute(f'CREATE DATABASE "{name}"')
+    await server.close()
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_generated_requests_find_no_failure(
-    rendered: RenderedProject, environments: Environments, tmp_path: Path
+    rendered: RenderedProject, environments: Environments, tmp_path: Path, database: str
 ) -> None:
-    variables = {
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fuzz.db'}",
-        "ENVIRONMENT": "test",
-        "LOG_FORMAT": "json",
-    }
     project = rendered.path
+    if database == "postgresql":
+        url = postgres_url_for(rendered, prefix="fuzz_")
+        created = environments.run(project, ("python", "-c", RECREATE_DATABASE), DATABASE_URL=url)
+        assert created.returncode == 0, created.tail
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'fuzz.db'}"
+    variables = {"DATABASE_URL": url, "ENVIRONMENT": "test", "LOG_FORMAT": "json"}
     migrated = environments.run(project, ("alembic", "upgrade", "head"), **variables)
     assert migrated.returncode == 0, migrated.tail
     package = package_of(rendered)
