@@ -92,6 +92,7 @@ def service_environment(database_url: str) -> dict[str, str]:
         "ENVIRONMENT": "production",
         "SECRET_KEY": os.urandom(32).hex(),
         "ACCESS_TOKEN_EXPIRE_MINUTES": "600",
+        "ALLOWED_HOSTS": '["127.0.0.1"]',
     }
 
 

@@ -61,7 +61,8 @@ FIELD_TYPES: dict[str, FieldType] = {
         migration="sa.String(length=255)",
         sqlmodel="max_length=255",
         samples=('"Apollo"', '"Artemis"'),
-        invalid=('""', '"x" * 256'),
+        # Stripped before its length is checked; NUL is what PostgreSQL cannot store.
+        invalid=('""', '"   "', '"x" * 256', '"Apollo\\x00"'),
         numbered='f"p{n}"',
     ),
     "slug": FieldType(
@@ -71,7 +72,7 @@ FIELD_TYPES: dict[str, FieldType] = {
         migration="sa.String(length=255)",
         sqlmodel="max_length=255",
         samples=('"apollo"', '"artemis"'),
-        invalid=('""', '"Not A Slug"', '"apollo--11"', '"x" * 256'),
+        invalid=('""', '"   "', '"Not A Slug"', '"apollo--11"', '"x" * 256', '"apollo\\x00"'),
         numbered='f"p{n}"',
     ),
     "text": FieldType(
@@ -81,7 +82,7 @@ FIELD_TYPES: dict[str, FieldType] = {
         migration="sa.String(length=2000)",
         sqlmodel="max_length=2000",
         samples=('"To the moon"', '"And back"'),
-        invalid=('"x" * 2001',),
+        invalid=('"x" * 2001', '"To the\\x00moon"'),
         numbered='f"p{n}"',
     ),
     "int": FieldType(
@@ -93,7 +94,7 @@ FIELD_TYPES: dict[str, FieldType] = {
         migration="sa.Integer()",
         sqlmodel="",
         samples=("42", "7"),
-        invalid=("2_147_483_648", '"many"', '"42"', "42.5"),
+        invalid=("2_147_483_648", "-2_147_483_649", '"many"', '"42"', "42.5"),
         numbered="n",
     ),
     "float": FieldType(
@@ -103,7 +104,7 @@ FIELD_TYPES: dict[str, FieldType] = {
         migration="sa.Float()",
         sqlmodel="",
         samples=("1.5", "-0.25"),
-        invalid=('"NaN"', '"a lot"', '"1.5"'),
+        invalid=('"NaN"', '"Infinity"', "10**400", '"a lot"', '"1.5"'),
         numbered="n + 0.5",
     ),
     "decimal": FieldType(
@@ -135,7 +136,7 @@ FIELD_TYPES: dict[str, FieldType] = {
         migration="sa.Date()",
         sqlmodel="",
         samples=('"2026-01-31"', '"2026-12-01"'),
-        invalid=('"2026-02-30"', '"tomorrow"', "0"),
+        invalid=('"2026-02-30"', '"tomorrow"', "0", '"10000-01-01"'),
         numbered='f"2026-01-{n + 1:02d}"',
     ),
     "datetime": FieldType(
@@ -146,8 +147,15 @@ FIELD_TYPES: dict[str, FieldType] = {
         migration="sa.DateTime(timezone=True)",
         sqlmodel="sa_type=UTCDateTime",
         samples=('"2026-01-31T12:00:00Z"', '"2026-12-01T08:30:00Z"'),
-        # Without an offset the moment is ambiguous: refused, never guessed.
-        invalid=('"2026-01-31T12:00:00"', '"noon"', "0"),
+        # Without an offset the moment is ambiguous: refused, never guessed. It is
+        # stored in UTC, so it must exist there.
+        invalid=(
+            '"2026-01-31T12:00:00"',
+            '"noon"',
+            "0",
+            '"0001-01-01T00:00:00+01:00"',
+            '"9999-12-31T23:30:00-01:00"',
+        ),
         numbered='f"2026-01-{n + 1:02d}T12:00:00Z"',
     ),
     "uuid": FieldType(
@@ -450,7 +458,7 @@ class Resource:
     @property
     def core_schema_names(self) -> str:
         """What the schemas import from core.schemas."""
-        names = {"PartialUpdate"}
+        names = {"PartialUpdate", "RequestModel"}
         names.update(f.request_python for f in self.fields if f.kind.request_python)
         return ", ".join(sorted(names))
 

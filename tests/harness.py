@@ -468,12 +468,17 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def serving_with_admin(
-    environments: Environments, project: RenderedProject, directory: Path, email: str, password: str
+    environments: Environments,
+    project: RenderedProject,
+    directory: Path,
+    email: str,
+    password: str,
+    database_url: str | None = None,
 ) -> Iterator[Service]:
-    """The service on a new SQLite file in `directory`, migrated, with an admin
-    made by its own CLI; its log is `directory/service.log`."""
+    """The service on `database_url` (by default a new SQLite file in `directory`),
+    migrated, with an admin made by its own CLI; its log is `directory/service.log`."""
     variables = {
-        "DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'service.db'}",
+        "DATABASE_URL": database_url or f"sqlite+aiosqlite:///{directory / 'service.db'}",
         "ENVIRONMENT": "test",
         "LOG_FORMAT": "json",
     }

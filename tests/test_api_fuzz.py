@@ -1,13 +1,15 @@
 """Property-based tests of every combination's HTTP API with schemathesis.
 
-The rendered service runs under uvicorn on a SQLite file, with an admin made by
-its own CLI; schemathesis reads its OpenAPI schema and sends generated requests
-to every operation, the authenticated ones with the admin's token (and a
-user's, to compare: tests/schemathesis.toml), in all of its phases, stateful included, with
-every check it has (`--checks all`; tests/schemathesis.toml says which
-statuses a check accepts, and why). Any 5xx, any status, header, content type
-or body the schema does not declare, a schema-valid request refused, a
-schema-invalid one accepted, or a 405 whose `Allow` misses a method is a failure.
+The rendered service runs under uvicorn on a SQLite file (and, for one
+combination of each ORM and for a grown service, on PostgreSQL, which refuses
+what SQLite stores), with an admin made by its own CLI; schemathesis reads its
+OpenAPI schema and sends generated requests to every operation, the
+authenticated ones with the admin's token (and a user's, to compare:
+tests/schemathesis.toml), in all of its phases, stateful included, with every
+check it has (`--checks all`; tests/schemathesis.toml says which statuses a
+check accepts, and why). Any 5xx, any status, header, content type or body the
+schema does not declare, a schema-valid request refused, a schema-invalid one
+accepted, or a 405 whose `Allow` misses a method is a failure.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -30,6 +33,7 @@ from tests.harness import (
     serving_with_admin,
 )
 from tests.matrix import Combination, combinations
+from tests.test_service_checks import postgres_url_for
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG = REPO_ROOT / "tests" / "schemathesis.toml"
@@ -101,10 +105,13 @@ def fuzz(url: str, directory: Path) -> CommandResult:
 
 
 def assert_fuzzing_finds_nothing(
-    project: RenderedProject, environments: Environments, directory: Path
+    project: RenderedProject,
+    environments: Environments,
+    directory: Path,
+    database_url: str | None = None,
 ) -> None:
     with serving_with_admin(
-        environments, project, directory, ADMIN_EMAIL, ADMIN_PASSWORD
+        environments, project, directory, ADMIN_EMAIL, ADMIN_PASSWORD, database_url
     ) as service:
         result = fuzz(service.url, directory)
 
@@ -116,30 +123,75 @@ def assert_fuzzing_finds_nothing(
     assert '"unhandled_error"' not in (directory / "service.log").read_text(encoding="utf-8")
 
 
+# Run in the rendered project's environment, which has its driver.
+RECREATE_DATABASE = """
+import asyncio, os, asyncpg
+from urllib.parse import urlsplit
+
+async def main():
+    url = urlsplit(os.environ["DATABASE_URL"].replace("+asyncpg", ""))
+    server = await asyncpg.connect(url._replace(path="/postgres").geturl())
+    name = url.path.lstrip("/")
+    await server.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    await server.execute(f'CREATE DATABASE "{name}"')
+    await server.close()
+
+asyncio.run(main())
+"""
+
+
+def new_postgres_database(project: RenderedProject, environments: Environments) -> str:
+    """A new, empty PostgreSQL database of this project's own, as an asyncpg URL."""
+    url = postgres_url_for(project, prefix="fuzz_")
+    created = environments.run(project.path, ("python", "-c", RECREATE_DATABASE), DATABASE_URL=url)
+    assert created.returncode == 0, created.tail
+    return url
+
+
+def one_test_of(combination: Combination) -> Any:
+    """A parameter for a test of this combination alone, on its environment's worker."""
+    return pytest.param(
+        combination,
+        id=combination.id,
+        marks=[
+            pytest.mark.combination,
+            pytest.mark.xdist_group(name=environment_group(combination)),
+        ],
+    )
+
+
+# PostgreSQL refuses what SQLite stores; the database is the ORM's business, so
+# one combination of each ORM is fuzzed on it too (and the grown service).
+ONE_PER_ORM = tuple({c.data["orm"]: c for c in reversed(combinations())}.values())
+
+
 def test_generated_requests_find_no_failure(
     rendered: RenderedProject, environments: Environments, tmp_path: Path
 ) -> None:
     assert_fuzzing_finds_nothing(rendered, environments, tmp_path)
 
 
-@pytest.mark.parametrize(
-    "grown_combination",
-    [
-        pytest.param(
-            GROWN,
-            id=GROWN.id,
-            marks=[
-                pytest.mark.combination,
-                pytest.mark.xdist_group(name=environment_group(GROWN)),
-            ],
-        )
-    ],
-)
+@pytest.mark.parametrize("fuzzed", [one_test_of(c) for c in ONE_PER_ORM])
+def test_generated_requests_on_postgresql_find_no_failure(
+    fuzzed: Combination,
+    renders: PerCombination[RenderedProject],
+    environments: Environments,
+    tmp_path: Path,
+) -> None:
+    project = renders.get(fuzzed)
+    url = new_postgres_database(project, environments)
+    assert_fuzzing_finds_nothing(project, environments, tmp_path, url)
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("grown_combination", [one_test_of(GROWN)])
 def test_generated_requests_to_a_grown_service_find_no_failure(
     grown_combination: Combination,
     grown_services: PerCombination[RenderedProject],
     environments: Environments,
     tmp_path: Path,
+    database: str,
 ) -> None:
     grown = grown_services.get(grown_combination)
-    assert_fuzzing_finds_nothing(grown, environments, tmp_path)
+    url = new_postgres_database(grown, environments) if database == "postgresql" else None
+    assert_fuzzing_finds_nothing(grown, environments, tmp_path, url)

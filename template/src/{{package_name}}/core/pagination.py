@@ -11,7 +11,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel, Field
 
 from .exceptions import ErrorDetail, ValidationError
-from .schemas import ResponseModel
+from .schemas import RequestModel, ResponseModel
 
 T = TypeVar("T")
 
@@ -21,17 +21,20 @@ CURSOR_PATTERN = r"^[0-9]{1,16}-[0-9a-f]{32}$"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 
+# A PostgreSQL integer: (page - 1) * limit stays within the 64-bit OFFSET both
+# databases take, where an unbounded page overflowed into a 500.
+MAX_PAGE = 2_147_483_647
 
-class PaginationParams(BaseModel):
+
+class PaginationParams(RequestModel):
     """Query parameters for pagination."""
 
     limit: int = Field(20, ge=1, le=100)
     after: str | None = Field(
         None, pattern=CURSOR_PATTERN, description="Cursor from next_cursor"
     )
-    # Bounded so that the offset fits the database's integer, not a 500.
     page: int | None = Field(
-        None, ge=1, le=2_147_483_647, description="Page number (offset pagination)"
+        None, ge=1, le=MAX_PAGE, description="Page number (offset pagination)"
     )
 
 

@@ -1,10 +1,11 @@
-"""Schemas shared by every feature: the error envelope (standard 002), and the
-request types whose OpenAPI schema says exactly what the server accepts."""
+"""Schemas shared by every feature: the base of what clients send, the request
+types whose OpenAPI schema says exactly what the server accepts, and the error
+envelope (standard 002)."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
@@ -17,9 +18,61 @@ from pydantic import (
     EmailStr,
     Field,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
     WithJsonSchema,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
+
+
+# What RequestModel accepts, in the schema too, so that a client (or a fuzzer)
+# knows it before it asks: no NUL, and something besides whitespace where a
+# length is required (strings are stripped before their length is checked).
+STORABLE_TEXT = r"^[^\x00]*$"
+STORABLE_NONBLANK_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"
+
+
+def _storable_strings_schema(
+    schema: dict[str, Any], model: type[Any] | None = None
+) -> None:
+    for field in schema.get("properties", {}).values():
+        for kind in field.get("anyOf", [field]):
+            if kind.get("type") == "string" and not {"pattern", "format"} & kind.keys():
+                blank_refused = kind.get("minLength", 0) >= 1
+                kind["pattern"] = STORABLE_NONBLANK_TEXT if blank_refused else STORABLE_TEXT
+
+
+class RequestModel(BaseModel):
+    """The base of every body, form and query model a client fills in.
+
+    One rule for every field, whatever the database: strings are stripped before
+    their length is checked, and refused when PostgreSQL's `text` cannot hold
+    them (NUL; lone surrogates never get past pydantic's `str`); a datetime must
+    exist in UTC, where it is stored. A field that must keep its spaces (a
+    password) says `Annotated[str, StringConstraints(strip_whitespace=False)]`.
+    """
+
+    model_config = ConfigDict(
+        str_strip_whitespace=True, json_schema_extra=_storable_strings_schema
+    )
+
+    @field_validator("*", mode="wrap")
+    @classmethod
+    def storable(cls, value: object, handler: ValidatorFunctionWrapHandler) -> object:
+        if isinstance(value, str) and "\x00" in value:
+            raise PydanticCustomError(
+                "nul_character", "must not contain the NUL character (U+0000)"
+            )
+        validated = handler(value)
+        if isinstance(validated, datetime) and validated.tzinfo is not None:
+            try:
+                validated.astimezone(UTC)
+            except OverflowError:
+                raise PydanticCustomError(
+                    "datetime_out_of_range",
+                    "must lie between 0001-01-01 and 9999-12-31 in UTC",
+                ) from None
+        return validated
 
 
 def _any_case(name: str) -> str:
@@ -103,6 +156,7 @@ class ErrorResponse(ResponseModel):
 def _partial_update_schema(schema: dict[str, Any], model: type[Any]) -> None:
     # A field left out keeps its value: there is no default to document, and
     # null is documented only where it is accepted.
+    _storable_strings_schema(schema)
     for name, field in schema.get("properties", {}).items():
         field.pop("default", None)
         if name in model.NOT_NULL and "anyOf" in field:
@@ -110,7 +164,7 @@ def _partial_update_schema(schema: dict[str, Any], model: type[Any]) -> None:
             field.update(kinds[0] if len(kinds) == 1 else {"anyOf": kinds})
 
 
-class PartialUpdate(BaseModel):
+class PartialUpdate(RequestModel):
     """A PATCH body: only the fields sent change, every field defaults to None
     ("not sent"). The fields in NOT_NULL may be left out, but not sent as null."""
 
