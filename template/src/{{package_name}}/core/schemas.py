@@ -24,7 +24,6 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-
 # What RequestModel accepts, in the schema too, so that a client (or a fuzzer)
 # knows it before it asks: no NUL, and something besides whitespace where a
 # length is required (strings are stripped before their length is checked).
@@ -39,7 +38,9 @@ def _storable_strings_schema(
         for kind in field.get("anyOf", [field]):
             if kind.get("type") == "string" and not {"pattern", "format"} & kind.keys():
                 blank_refused = kind.get("minLength", 0) >= 1
-                kind["pattern"] = STORABLE_NONBLANK_TEXT if blank_refused else STORABLE_TEXT
+                kind["pattern"] = (
+                    STORABLE_NONBLANK_TEXT if blank_refused else STORABLE_TEXT
+                )
 
 
 class RequestModel(BaseModel):
