@@ -29,11 +29,11 @@ from service_client.api.projects import (
 )
 from service_client.api.users import list_users, read_current_user
 from service_client.models import (
-    BodyIssueToken,
     ErrorBody,
     ErrorResponse,
     HealthResponse,
     HealthResponseStatus,
+    PasswordForm,
     ProjectCreate,
     ProjectListResponse,
     ProjectResponse,
@@ -68,7 +68,7 @@ def error(response: Response[Any], status: HTTPStatus, code: str) -> ErrorBody:
 
 def log_in(base_url: str, email: str, password: str) -> AuthenticatedClient:
     client = Client(base_url=base_url, raise_on_unexpected_status=True)
-    form = BodyIssueToken(username=email, password=password)
+    form = PasswordForm(username=email, password=password)
     token = parsed(
         issue_token.sync_detailed(client=client, body=form), HTTPStatus.OK, TokenResponse
     )
@@ -101,7 +101,7 @@ def check_auth(base_url: str, email: str, password: str) -> UserResponse:
     # `details` is always sent, so it is typed as a list: no Unset to rule out.
     assert len(invalid.details) == 1
     assert invalid.details[0].field == "body.password"
-    wrong = BodyIssueToken(username=email, password=f"not-{password}")
+    wrong = PasswordForm(username=email, password=f"not-{password}")
     error(
         issue_token.sync_detailed(client=anonymous, body=wrong),
         HTTPStatus.UNAUTHORIZED,
