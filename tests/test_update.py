@@ -152,8 +152,10 @@ NEXT_RELEASE = (
     Edit(f"{SOURCE}/core/config.py.jinja", TOKEN_SETTING, TIGHTER_TOKEN_SETTING),
     Edit(
         f"{SOURCE}/core/middleware.py",
-        "    def __init__(self, app: ASGIApp) -> None:\n        self.app = app\n",
-        "    def __init__(self, app: ASGIApp, *, skip_paths: tuple[str, ...] = ()) -> None:\n"
+        "        cors_origins: Sequence[str] = (),\n    ) -> None:\n        self.app = app\n",
+        "        cors_origins: Sequence[str] = (),\n"
+        "        skip_paths: tuple[str, ...] = (),\n"
+        "    ) -> None:\n"
         "        self.app = app\n"
         "        self.skip_paths = frozenset(skip_paths)\n",
     ),
@@ -164,8 +166,10 @@ NEXT_RELEASE = (
     ),
     Edit(
         f"{SOURCE}/main.py.jinja",
-        "    app.add_middleware(RequestContextMiddleware)\n",
-        "    app.add_middleware(RequestContextMiddleware, skip_paths=settings.skip_paths)\n",
+        "        cors_origins=settings.cors_origins,\n    )\n",
+        "        cors_origins=settings.cors_origins,\n"
+        "        skip_paths=settings.skip_paths,\n"
+        "    )\n",
     ),
     Edit(
         "template/tests/test_skip_paths.py.jinja",
@@ -181,7 +185,9 @@ NEXT_RELEASE = (
         "\n"
         "\n"
         "async def test_a_skipped_path_gets_no_request_id() -> None:\n"
-        '    app = RequestContextMiddleware(PlainTextResponse("ok"), skip_paths=("/ping",))\n'
+        "    app = RequestContextMiddleware(\n"
+        '        PlainTextResponse("ok"), max_body_bytes=1024, skip_paths=("/ping",)\n'
+        "    )\n"
         "    transport = ASGITransport(app=app)\n"
         '    async with AsyncClient(transport=transport, base_url="http://test") as client:\n'
         '        skipped = await client.get("/ping")\n'
