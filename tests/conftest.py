@@ -7,6 +7,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,23 +42,24 @@ def environment_group(combination: Combination) -> str:
     return "-".join(value for question, value in combination.answers if question != "layout")
 
 
+def combination_param(combination: Combination) -> Any:
+    """A combination as a test parameter, on the worker of its environment group."""
+    return pytest.param(
+        combination,
+        id=combination.id,
+        marks=[
+            pytest.mark.combination,
+            pytest.mark.xdist_group(name=environment_group(combination)),
+        ],
+    )
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     # A test that takes `combination` runs once per combination of tests/matrix.py,
     # all of a combination's tests on the worker of its environment group.
     if "combination" in metafunc.fixturenames:
         metafunc.parametrize(
-            "combination",
-            [
-                pytest.param(
-                    combination,
-                    id=combination.id,
-                    marks=[
-                        pytest.mark.combination,
-                        pytest.mark.xdist_group(name=environment_group(combination)),
-                    ],
-                )
-                for combination in combinations()
-            ],
+            "combination", [combination_param(combination) for combination in combinations()]
         )
 
 

@@ -17,12 +17,11 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import environment_group
+from tests.conftest import combination_param
 from tests.harness import (
     CommandResult,
     Environments,
@@ -148,18 +147,6 @@ def new_postgres_database(project: RenderedProject, environments: Environments) 
     return url
 
 
-def one_test_of(combination: Combination) -> Any:
-    """A parameter for a test of this combination alone, on its environment's worker."""
-    return pytest.param(
-        combination,
-        id=combination.id,
-        marks=[
-            pytest.mark.combination,
-            pytest.mark.xdist_group(name=environment_group(combination)),
-        ],
-    )
-
-
 # PostgreSQL refuses what SQLite stores; the database is the ORM's business, so
 # one combination of each ORM is fuzzed on it too (and the grown service).
 ONE_PER_ORM = tuple({c.data["orm"]: c for c in reversed(combinations())}.values())
@@ -171,7 +158,7 @@ def test_generated_requests_find_no_failure(
     assert_fuzzing_finds_nothing(rendered, environments, tmp_path)
 
 
-@pytest.mark.parametrize("fuzzed", [one_test_of(c) for c in ONE_PER_ORM])
+@pytest.mark.parametrize("fuzzed", [combination_param(c) for c in ONE_PER_ORM])
 def test_generated_requests_on_postgresql_find_no_failure(
     fuzzed: Combination,
     renders: PerCombination[RenderedProject],
@@ -184,7 +171,7 @@ def test_generated_requests_on_postgresql_find_no_failure(
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
-@pytest.mark.parametrize("grown_combination", [one_test_of(GROWN)])
+@pytest.mark.parametrize("grown_combination", [combination_param(GROWN)])
 def test_generated_requests_to_a_grown_service_find_no_failure(
     grown_combination: Combination,
     grown_services: PerCombination[RenderedProject],

@@ -35,7 +35,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.conftest import environment_group
+from tests.conftest import combination_param, environment_group
 from tests.harness import (
     Environments,
     PerCombination,
@@ -114,17 +114,7 @@ def one_per_logging_choice() -> list[Any]:
     chosen: dict[str, Combination] = {}
     for combination in combinations():
         chosen.setdefault(combination.data["logging"], combination)
-    return [
-        pytest.param(
-            combination,
-            id=combination.id,
-            marks=[
-                pytest.mark.combination,
-                pytest.mark.xdist_group(name=environment_group(combination)),
-            ],
-        )
-        for combination in chosen.values()
-    ]
+    return [combination_param(combination) for combination in chosen.values()]
 
 
 def template_tool(name: str) -> str:
