@@ -7,8 +7,9 @@ command, checked the way a platform team's tools check them.
   in the manifest); every variable they set is one the service or uvicorn reads,
   the service's production settings accept them, and the database connections
   they allow at their peak fit a PostgreSQL of the default `max_connections`.
-- The Dockerfile's command, run as it is with two workers under production
-  settings, writes nothing but JSON lines, uvicorn's own included.
+- The Dockerfile passes hadolint and checkov's Dockerfile policies; its command,
+  run as it is with two workers under production settings, writes nothing but
+  JSON lines, uvicorn's own included.
 
 The manifests and the Dockerfile differ between answer combinations only by the
 names in them (the project's slug and package), so they are checked on one render;
@@ -273,10 +274,21 @@ def test_database_connections_fit_a_small_postgresql(manifests: Manifests, overl
 
 
 @grouped
+def test_dockerfile_passes_hadolint(manifests: Manifests) -> None:
+    """Every rule, at every severity: DL3066 among them, a USER that is a name."""
+    linted = run_command(
+        [template_tool("hadolint"), "--no-color", "--failure-threshold", "info", "Dockerfile"],
+        manifests.project.path,
+        clean_environment(),
+    )
+    assert linted.returncode == 0, linted.output
+
+
+@grouped
 def test_pods_run_as_the_images_user(manifests: Manifests) -> None:
     dockerfile = (manifests.project.path / "Dockerfile").read_text(encoding="utf-8")
     users = re.findall(r"^USER\s+(\S+)$", dockerfile, flags=re.MULTILINE)
-    assert users[-1] == "10001:10001", "the image's user must be numeric (hadolint DL3066)"
+    assert users[-1] == "10001:10001", "the image's user and group, by number"
     for overlay in OVERLAYS:
         for kind in ("Deployment", "Job"):
             pod = manifests.one(overlay, kind)["spec"]["template"]["spec"]
