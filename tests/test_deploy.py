@@ -84,26 +84,27 @@ import json, os, sys
 from uvicorn import Config
 from {package}.core.config import Settings
 
-variables = json.loads(sys.argv[1])
 fields = sorted(
     (field.validation_alias if isinstance(field.validation_alias, str) else name).upper()
     for name, field in Settings.model_fields.items()
 )
-for name in [*fields, *variables]:
-    os.environ.pop(name, None)
-os.environ.update(variables)
-try:
-    Settings()
-    refusal = None
-except ValueError as error:
-    refusal = str(error)
-server = Config("{package}.main:create_app", factory=True)
-print(json.dumps({{
-    "fields": fields,
-    "refusal": refusal,
-    "server": {{"WEB_CONCURRENCY": str(server.workers),
-                "FORWARDED_ALLOW_IPS": server.forwarded_allow_ips}},
-}}))
+probes = []
+for variables in json.loads(sys.argv[1]):
+    for name in [*fields, *variables]:
+        os.environ.pop(name, None)
+    os.environ.update(variables)
+    try:
+        Settings()
+        refusal = None
+    except ValueError as error:
+        refusal = str(error)
+    server = Config("{package}.main:create_app", factory=True)
+    probes.append({{
+        "refusal": refusal,
+        "server": {{"WEB_CONCURRENCY": str(server.workers),
+                    "FORWARDED_ALLOW_IPS": server.forwarded_allow_ips}},
+    }})
+print(json.dumps({{"fields": fields, "probes": probes}}))
 """
 
 
@@ -227,28 +228,32 @@ def test_manifests_and_dockerfile_pass_checkov(manifests: Manifests) -> None:
 
 
 @grouped
-@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_variables_are_settings_and_production_accepts_them(
-    manifests: Manifests, environments: Environments, overlay: str
+    manifests: Manifests, environments: Environments
 ) -> None:
     project = manifests.project
+    workloads = [
+        (f"{overlay}: {workload}", container_variables(manifests, overlay, container))
+        for overlay in OVERLAYS
+        for workload, container in containers(manifests, overlay)
+    ]
     script = SETTINGS_PROBE.format(package=package_of(project))
-    for workload, container in containers(manifests, overlay):
-        variables = container_variables(manifests, overlay, container)
-        probed = environments.run(project.path, ("python", "-c", script, json.dumps(variables)))
-        assert probed.returncode == 0, probed.tail
-        probe = json.loads(probed.output.strip().splitlines()[-1])
-        unknown = sorted(set(variables) - set(probe["fields"]) - set(SERVER_VARIABLES))
-        assert not unknown, f"{overlay} {workload}: {unknown} are read by nothing"
-        assert variables["ENVIRONMENT"] == "production", f"{overlay} {workload}"
-        assert probe["refusal"] is None, f"{overlay} {workload}: {probe['refusal']}"
+    sets = json.dumps([variables for _, variables in workloads])
+    probed = environments.run(project.path, ("python", "-c", script, sets))
+    assert probed.returncode == 0, probed.tail
+    result = json.loads(probed.output.strip().splitlines()[-1])
+    for (workload, variables), probe in zip(workloads, result["probes"], strict=True):
+        unknown = sorted(set(variables) - set(result["fields"]) - set(SERVER_VARIABLES))
+        assert not unknown, f"{workload}: {unknown} are read by nothing"
+        assert variables["ENVIRONMENT"] == "production", workload
+        assert probe["refusal"] is None, f"{workload}: {probe['refusal']}"
         for name in REQUIRED_IN_KUBERNETES:
-            assert name in variables, f"{overlay} {workload}: {name} is not set"
+            assert name in variables, f"{workload}: {name} is not set"
+        if "Deployment" in workload:  # the web server
+            assert set(SERVER_VARIABLES) <= set(variables), workload
         for name in SERVER_VARIABLES:
             if name in variables:
                 assert probe["server"][name] == variables[name], f"uvicorn ignores {name}"
-    web = manifests.one(overlay, "Deployment")["spec"]["template"]["spec"]["containers"][0]
-    assert set(SERVER_VARIABLES) <= set(container_variables(manifests, overlay, web))
 
 
 @grouped
