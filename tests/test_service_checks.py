@@ -3,7 +3,8 @@
 Each check runs inside the rendered project, in the environment its declared
 dependencies select (see `Environments` in tests/harness.py), exactly as the
 rendered project's own CI runs it: `uv run <check>` after `uv sync`. Its test
-suite runs twice: on a SQLite file, and on PostgreSQL with two xdist workers.
+suite runs twice: on a SQLite file, and on PostgreSQL with the coverage gate;
+and once more, for one combination, on PostgreSQL with two xdist workers.
 """
 
 from __future__ import annotations
@@ -13,20 +14,32 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.harness import POSTGRES_URL_VARIABLE, Environments, RenderedProject
+from tests.conftest import combination_param
+from tests.harness import POSTGRES_URL_VARIABLE, Environments, PerCombination, RenderedProject
+from tests.matrix import Combination, combinations
 
 # The configuration of each tool (files, strictness, the coverage gate) is the
-# rendered pyproject.toml's; these commands take none of their own but `--cov`,
-# which the rendered CI passes too.
+# rendered pyproject.toml's; the suite runs as the service's README and CI run it:
+# on SQLite as a developer does (`uv run pytest`), and on PostgreSQL with the
+# coverage gate, one process, as its CI does (`uv run pytest --cov`).
 CHECKS: dict[str, tuple[str, ...]] = {
     "ruff-check": ("ruff", "check", "."),
     "ruff-format": ("ruff", "format", "--check", "."),
     "mypy": ("mypy",),
     "lint-imports": ("lint-imports",),
-    "pytest-sqlite": ("pytest", "--cov"),
-    # Two workers, each with its own databases: the suite is safe in parallel.
-    "pytest-postgresql": ("pytest", "--cov", "--numprocesses=2"),
+    "pytest-sqlite": ("pytest",),
+    "pytest-postgresql": ("pytest", "--cov"),
 }
+# Projects whose suite runs on SQLite alone (updated services, unusual answers)
+# run it with the coverage gate there.
+SQLITE_ONLY_CHECKS: dict[str, tuple[str, ...]] = {
+    **{name: command for name, command in CHECKS.items() if name != "pytest-postgresql"},
+    "pytest-sqlite": ("pytest", "--cov"),
+}
+# `uv run pytest -n auto` on PostgreSQL, as the service's README offers: safe because
+# each xdist worker makes databases of its own (tests/support.py). That code is one
+# source for every combination and grown resource, so one combination proves it.
+PARALLEL_CHECK = ("pytest", "--numprocesses=2")
 
 NO_SERVER = (
     f"no PostgreSQL server: set {POSTGRES_URL_VARIABLE} to an asyncpg URL whose role "
@@ -46,13 +59,18 @@ def postgres_url_for(rendered: RenderedProject, prefix: str = "tpl_") -> str:
 
 
 def assert_check_passes(
-    project: RenderedProject, environments: Environments, check: str, prefix: str = "tpl_"
+    project: RenderedProject,
+    environments: Environments,
+    check: str,
+    prefix: str = "tpl_",
+    command: tuple[str, ...] | None = None,
 ) -> None:
-    """Run one of CHECKS in the project; `prefix` names its PostgreSQL databases."""
+    """Run one of CHECKS (or `command` under that check's name) in the project;
+    `prefix` names its PostgreSQL databases."""
     variables = {}
-    if check == "pytest-postgresql":
+    if check.startswith("pytest-postgresql"):
         variables["TEST_DATABASE_URL"] = postgres_url_for(project, prefix)
-    result = environments.run(project.path, CHECKS[check], **variables)
+    result = environments.run(project.path, command or CHECKS[check], **variables)
     if result.returncode != 0:
         pytest.fail(
             f"{project.combination.id}: {check} failed: `{result.shown}` exited "
@@ -65,3 +83,13 @@ def assert_check_passes(
 @pytest.mark.parametrize("check", CHECKS)
 def test_check(rendered: RenderedProject, environments: Environments, check: str) -> None:
     assert_check_passes(rendered, environments, check)
+
+
+@pytest.mark.parametrize("parallel", [combination_param(combinations()[0])])
+def test_the_suite_runs_in_parallel_on_postgresql(
+    parallel: Combination, renders: PerCombination[RenderedProject], environments: Environments
+) -> None:
+    project = renders.get(parallel)
+    assert_check_passes(
+        project, environments, "pytest-postgresql-parallel", "tpl_parallel_", PARALLEL_CHECK
+    )

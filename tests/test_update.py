@@ -30,16 +30,13 @@ from migrations.rename_answers import rename_answers
 from tests.conftest import environment_group
 from tests.harness import Environments, PerCombination, render
 from tests.matrix import Combination, combinations
-from tests.test_service_checks import CHECKS
+from tests.test_service_checks import SQLITE_ONLY_CHECKS
 
 pytestmark = pytest.mark.update
 
 FIRST, NEXT = "v1.0.0", "v1.1.0"
 PACKAGE = "app"  # the default package_name, which every service here keeps
 ANSWERS_FILE = ".copier-answers.yml"
-# Every check of a rendered service; the suite on SQLite only, to bound the time.
-UPDATE_CHECKS = {name: command for name, command in CHECKS.items() if name != "pytest-postgresql"}
-
 Snapshot = dict[str, list[str]]  # path relative to the project -> its lines
 
 
@@ -503,7 +500,7 @@ def updated(
 
 def check_problems(service: Path, environments: Environments) -> list[str]:
     problems = []
-    for check, command in UPDATE_CHECKS.items():
+    for check, command in SQLITE_ONLY_CHECKS.items():
         result = environments.run(service, command)
         if result.returncode != 0:
             problems.append(
@@ -526,11 +523,11 @@ def test_update_keeps_every_line_and_brings_every_change(updated: UpdatedService
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("check", UPDATE_CHECKS)
+@pytest.mark.parametrize("check", SQLITE_ONLY_CHECKS)
 def test_updated_service_passes(
     updated: UpdatedService, environments: Environments, check: str
 ) -> None:
-    result = environments.run(updated.path, UPDATE_CHECKS[check])
+    result = environments.run(updated.path, SQLITE_ONLY_CHECKS[check])
     if result.returncode != 0:
         pytest.fail(
             f"{check} failed after the update: `{result.shown}` exited {result.returncode} "
