@@ -317,6 +317,8 @@ def test_the_readmes_run_word_for_word(terminal: Terminal) -> None:
     terminal.run(rendered.take("Run it"))  # create-admin
     for _ in range(2):  # PostgreSQL and Docker Compose
         skipped(rendered.take("With PostgreSQL"))
+    terminal.serve(rendered.take("Observability"))  # the console exporter
+    skipped(rendered.take("Observability"))  # OTLP: a collector
     terminal.run(rendered.take("Test and check"))
     skipped(rendered.take("Test and check"))  # TEST_DATABASE_URL
 
