@@ -35,7 +35,10 @@ RESOURCE_COMPONENTS = (
 # it has. Order is the order routers are mounted in; the projects resource is last.
 CORE_FEATURES: dict[str, tuple[str, tuple[str, ...]]] = {
     "health": ("health", ("router", "dependencies", "service", "repository", "schemas")),
-    "auth": ("auth", ("router", "dependencies", "service", "schemas", "exceptions")),
+    "auth": (
+        "auth",
+        ("router", "dependencies", "service", "repository", "schemas", "models", "exceptions"),
+    ),
     "users": ("user", RESOURCE_COMPONENTS),
 }
 # The built-in resource (extensions/resource.py's PROJECTS).

@@ -205,7 +205,7 @@ def test_files_match_modules(kind: str) -> None:
 
 
 @pytest.mark.parametrize("kind", LAYOUTS)
-@pytest.mark.parametrize(("feature", "component"), [("health", "models"), ("auth", "repository")])
+@pytest.mark.parametrize(("feature", "component"), [("health", "models"), ("health", "exceptions")])
 def test_missing_component_is_refused(kind: str, feature: str, component: str) -> None:
     layout = Layout(kind=kind, package=PACKAGE)
     with pytest.raises(KeyError, match=f"has no '{component}' component"):

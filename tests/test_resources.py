@@ -88,11 +88,16 @@ def test_migrations_chain_onto_the_head_in_order(grown: RenderedProject) -> None
         assert revision, path.name
         assert down, path.name
         revisions[revision.group(1)] = down.group(1).strip('"')
-    first = next(r for r, down in revisions.items() if down == "0001")
-    second = next(r for r, down in revisions.items() if down == first)
-    assert revisions["0001"] == "None"
-    assert len(revisions) == 3
-    assert second in revisions
+    # One line: the template's own migrations, then each resource's in turn.
+    chain = ["None"]
+    children = [r for r, down in revisions.items() if down == chain[-1]]
+    while children:
+        assert len(children) == 1, f"{chain[-1]} has more than one child: {children}"
+        chain += children
+        children = [r for r, down in revisions.items() if down == chain[-1]]
+    assert chain[1:3] == ["0001", "0002"]
+    assert sorted(chain[1:]) == sorted(revisions)
+    assert len(revisions) == 4  # the template's two, and the two resources'
 
 
 # ---------------------------------------------------------------- refused input

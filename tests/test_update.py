@@ -25,7 +25,9 @@ from copier.errors import UserMessageError
 
 from extensions.answers import given_answer_problem
 from extensions.layout import Layout
+from extensions.resource import alembic_heads
 from extensions.update import fixed_answer_problem
+from migrations.merge_alembic_heads import merge_heads
 from migrations.rename_answers import rename_answers
 from tests.conftest import environment_group
 from tests.harness import Environments, PerCombination, render
@@ -695,8 +697,8 @@ RENAMED_QUESTION = (
     Edit("copier.yml", "\nauthor_name:\n", "\nteam_name:\n"),
     Edit(
         "copier.yml",
-        "_migrations: []\n",
-        "_migrations:\n"
+        "\n_migrations:\n",
+        "\n_migrations:\n"
         "  - command:\n"
         '      - "{{ _copier_python }}"\n'
         '      - "{{ _copier_conf.src_path }}/migrations/rename_answers.py"\n'
@@ -744,8 +746,8 @@ MOVED_FILE = (
     Move("template/.env.example.jinja", "template/config/.env.example.jinja"),
     Edit(
         "copier.yml",
-        "_migrations: []\n",
-        "_migrations:\n"
+        "\n_migrations:\n",
+        "\n_migrations:\n"
         "  - command:\n"
         '      - "{{ _copier_python }}"\n'
         '      - "{{ _copier_conf.src_path }}/migrations/move_file.py"\n'
@@ -804,3 +806,27 @@ def test_a_resource_is_updated_from_its_own_answers_file(
         f"src/{PACKAGE}/routers/invoice.py",
     ]
     assert answers_of(service)["_commit"] == FIRST
+
+
+def migration(revision: str, down_revision: str | None) -> str:
+    down = f'"{down_revision}"' if down_revision else "None"
+    return f'revision: str = "{revision}"\ndown_revision: str | Sequence[str] | None = {down}\n'
+
+
+def test_a_release_migration_is_merged_with_the_resources_chained_before_it(
+    template_source: Path, tmp_path: Path
+) -> None:
+    versions = tmp_path / "alembic" / "versions"
+    versions.mkdir(parents=True)
+    for path in (template_source / "template" / "alembic" / "versions").glob("*.py"):
+        (versions / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    # A resource added before the release chained onto the template's head then.
+    (versions / "2026_11_30_abc123_create_invoices.py").write_text(migration("abc123", "0001"))
+    assert sorted(alembic_heads(tmp_path)) == ["0002", "abc123"]
+
+    merged = merge_heads(tmp_path)
+
+    assert merged is not None
+    assert len(alembic_heads(tmp_path)) == 1
+    assert '= ("abc123", "0002")\n' in merged.read_text(encoding="utf-8")
+    assert merge_heads(tmp_path) is None  # one head: nothing more to merge

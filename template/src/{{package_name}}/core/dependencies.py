@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from .config import Settings
 from .database import AsyncSession
+from .exceptions import AppError
 from .security import PasswordHasher, TokenCodec
 
 
@@ -40,11 +41,17 @@ async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
 
     Used with scope="function", the commit runs when the endpoint returns and
     before the response is sent, so a failed commit can never reach the client
-    as a success. Services and repositories flush; they never commit. On any
-    error the session closes without committing, which rolls back.
+    as a success. Services and repositories flush; they never commit. On an
+    error the session closes without committing, which rolls back, unless the
+    error keeps the changes (a failed log-in is counted, and stays counted).
     """
     async with resources.sessionmaker() as session:
-        yield session
+        try:
+            yield session
+        except AppError as error:
+            if error.keeps_changes:
+                await session.commit()
+            raise
         await session.commit()
 
 

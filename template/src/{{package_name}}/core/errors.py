@@ -21,6 +21,7 @@ from .exceptions import (
     ConflictError,
     ForbiddenError,
     NotFoundError,
+    TooManyRequestsError,
     UnauthorizedError,
     ValidationError,
 )
@@ -40,6 +41,7 @@ STATUS_BY_ERROR: dict[type[AppError], int] = {
     ForbiddenError: status.HTTP_403_FORBIDDEN,
     UnauthorizedError: status.HTTP_401_UNAUTHORIZED,
     ValidationError: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    TooManyRequestsError: status.HTTP_429_TOO_MANY_REQUESTS,
 }
 CODE_BY_STATUS = {
     status.HTTP_400_BAD_REQUEST: "BAD_REQUEST",
@@ -88,7 +90,11 @@ async def handle_app_error(_request: Request, error: Exception) -> JSONResponse:
     details = [
         ErrorDetailResponse(field=d.field, message=d.message) for d in error.details
     ]
-    headers = BEARER_CHALLENGE if isinstance(error, UnauthorizedError) else None
+    headers = None
+    if isinstance(error, UnauthorizedError):
+        headers = BEARER_CHALLENGE
+    elif isinstance(error, TooManyRequestsError):
+        headers = {"Retry-After": str(error.retry_after_seconds)}
     return error_response(status_code, error.code, error.message, details, headers)
 
 

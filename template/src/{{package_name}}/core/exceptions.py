@@ -7,6 +7,7 @@ the stable, machine-readable value clients see in the error envelope.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,9 @@ class ErrorDetail:
 
 class AppError(Exception):
     code = "INTERNAL_ERROR"
+    # Whether the request edge still commits what the service flushed: for an
+    # error that is itself an outcome to record (a failed log-in counts).
+    keeps_changes: ClassVar[bool] = False
 
     def __init__(self, message: str, details: list[ErrorDetail] | None = None) -> None:
         super().__init__(message)
@@ -45,3 +49,11 @@ class UnauthorizedError(AppError):
 
 class ValidationError(AppError):
     code = "VALIDATION_ERROR"
+
+
+class TooManyRequestsError(AppError):
+    code = "TOO_MANY_REQUESTS"
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds

@@ -22,18 +22,30 @@ DESCRIPTIONS = {
     404: "No such resource (or not yours)",
     409: "Conflicts with the current state, for example a duplicate",
     422: "The request failed validation",
+    429: "Too many attempts; wait the seconds Retry-After gives",
     503: "A dependency, such as the database, is unavailable",
 }
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+# The headers each error status always comes with.
+HEADERS = {429: RETRY_AFTER, 503: RETRY_AFTER}
 # Relative to where the document is served: this service, behind any proxy.
 SERVERS = [{"url": "/", "description": "This service"}]
 
 
 def error_responses(*status_codes: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route or router: each status with the error envelope."""
-    return {
-        code: {"model": ErrorResponse, "description": DESCRIPTIONS[code]}
-        for code in status_codes
-    }
+    responses: dict[int | str, dict[str, Any]] = {}
+    for code in status_codes:
+        response = {"model": ErrorResponse, "description": DESCRIPTIONS[code]}
+        if code in HEADERS:
+            response["headers"] = HEADERS[code]
+        responses[code] = response
+    return responses
 
 
 def operation_id(route: APIRoute) -> str:
