@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from .config import Settings
 from .database import AsyncSession
 from .security import PasswordHasher, TokenCodec
+from .shutdown import Lifecycle
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Resources:
     sessionmaker: async_sessionmaker[AsyncSession]
     passwords: PasswordHasher
     tokens: TokenCodec
+    lifecycle: Lifecycle
 
 
 # Every provider is `async def` even when it awaits nothing: FastAPI runs a plain
