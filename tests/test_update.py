@@ -279,11 +279,17 @@ def team_work(layout: str) -> tuple[Edit, ...]:
             "    db_pool_size: int = Field(default=10, ge=1)\n",
             "    db_pool_size: int = Field(default=20, ge=1)\n",
         ),
+        # The settings table follows the default: the service's own test checks it.
         Edit(
             "README.md",
-            "The health check is `GET /api/health`.\n",
-            "The health check is `GET /api/health`; the operations\n"
-            "dashboard polls `GET /api/v1/status` every 30 seconds.\n",
+            "| `DB_POOL_SIZE` | integer ≥ 1 | `10` |",
+            "| `DB_POOL_SIZE` | integer ≥ 1 | `20` |",
+        ),
+        Edit(
+            "README.md",
+            '(liveness) and `GET /api/health` (readiness); see "Deploy" below.\n',
+            '(liveness) and `GET /api/health` (readiness); see "Deploy" below. The\n'
+            "operations dashboard polls `GET /api/v1/status` every 30 seconds.\n",
         ),
     )
 
