@@ -211,6 +211,12 @@ NEXT_RELEASE = (
     Edit(RESOURCE_ROUTER, PAGE_COMMENT, PAGE_COMMENT + NEXT_PAGE_COMMENT),
     Edit(
         "template/README.md.jinja",
+        "| `MAX_REQUEST_BODY_BYTES` | integer ≥ 1 | `1048576` | any |\n",
+        "| `MAX_REQUEST_BODY_BYTES` | integer ≥ 1 | `1048576` | any |\n"
+        "| `SKIP_PATHS` | JSON list of strings | `[]` | any |\n",
+    ),
+    Edit(
+        "template/README.md.jinja",
         "the fast ones before each commit.\n",
         "the fast ones before each commit, and `pre-commit run --all-files` runs them now.\n",
     ),
