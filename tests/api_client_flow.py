@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from service_client import AuthenticatedClient, Client
 from service_client.api.auth import issue_token, register
-from service_client.api.health import health_check
+from service_client.api.health import health_check, liveness_check
 from service_client.api.projects import (
     create_project,
     delete_project,
@@ -33,6 +33,7 @@ from service_client.models import (
     ErrorResponse,
     HealthResponse,
     HealthResponseStatus,
+    LivenessResponse,
     PasswordForm,
     ProjectCreate,
     ProjectListResponse,
@@ -85,6 +86,8 @@ def check_auth(base_url: str, email: str, password: str) -> UserResponse:
     assert health.status_code == HTTPStatus.OK
     assert isinstance(health.parsed, HealthResponse)
     assert health.parsed.status is HealthResponseStatus.HEALTHY
+    alive = parsed(liveness_check.sync_detailed(client=anonymous), HTTPStatus.OK, LivenessResponse)
+    assert alive.status == "alive"
 
     account = RegisterRequest(email=email, password=password, full_name="Ada Lovelace")
     user = parsed(

@@ -99,21 +99,28 @@ def test_orm_and_logging_dependencies(rendered: RenderedProject) -> None:
     assert ("structlog" in names) == (answers["logging"] == "structlog"), names
 
 
-def test_compose_runs_the_service_on_postgresql(rendered: RenderedProject) -> None:
+def test_compose_migrates_once_then_serves_on_postgresql(rendered: RenderedProject) -> None:
     """No Docker engine runs here: check the wiring that `docker compose up` relies on."""
     compose = yaml.safe_load((rendered.path / "docker-compose.yml").read_text(encoding="utf-8"))
-    db, app = compose["services"]["db"], compose["services"]["app"]
+    services = compose["services"]
+    db, migrate, app = services["db"], services["migrate"], services["app"]
     package = answers_of(rendered)["package_name"]
 
     assert db["image"].startswith("postgres:15")
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
-    assert app["depends_on"]["db"]["condition"] == "service_healthy"
-    assert app["environment"]["DATABASE_URL"].startswith("postgresql+asyncpg://")
-    assert "@db:5432/" in app["environment"]["DATABASE_URL"]
+    for service in (migrate, app):
+        assert service["depends_on"]["db"]["condition"] == "service_healthy"
+        assert service["environment"]["DATABASE_URL"].startswith("postgresql+asyncpg://")
+        assert "@db:5432/" in service["environment"]["DATABASE_URL"]
+    assert migrate["environment"] == app["environment"]
 
-    # A bounded wait for the database, then the migrations, then the server.
-    script = app["command"][-1]
-    steps = [step.strip() for step in script.split("&&")]
-    assert steps[0] == f"python -m {package}.cli wait-for-db --timeout 60"
-    assert steps[1] == "alembic upgrade head"
-    assert steps[2].startswith(f"exec uvicorn --factory {package}.main:create_app")
+    # One-shot: a bounded wait for the database, then the migrations, once.
+    steps = [step.strip() for step in migrate["command"][-1].split("&&")]
+    assert steps == [
+        f"python -m {package}.cli wait-for-db --timeout 60",
+        "exec alembic upgrade head",
+    ]
+    assert migrate["restart"] == "no"
+    # The web process starts after it succeeded, and does not migrate itself.
+    assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert "command" not in app

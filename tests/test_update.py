@@ -210,6 +210,12 @@ NEXT_RELEASE = (
     Edit(RESOURCE_ROUTER, PAGE_COMMENT, PAGE_COMMENT + NEXT_PAGE_COMMENT),
     Edit(
         "template/README.md.jinja",
+        "| `MAX_REQUEST_BODY_BYTES` | integer ≥ 1 | `1048576` | any |\n",
+        "| `MAX_REQUEST_BODY_BYTES` | integer ≥ 1 | `1048576` | any |\n"
+        "| `SKIP_PATHS` | JSON list of strings | `[]` | any |\n",
+    ),
+    Edit(
+        "template/README.md.jinja",
         "the fast ones before each commit.\n",
         "the fast ones before each commit, and `pre-commit run --all-files` runs them now.\n",
     ),
@@ -278,11 +284,17 @@ def team_work(layout: str) -> tuple[Edit, ...]:
             "    db_pool_size: int = Field(default=10, ge=1)\n",
             "    db_pool_size: int = Field(default=20, ge=1)\n",
         ),
+        # The settings table follows the default: the service's own test checks it.
         Edit(
             "README.md",
-            "The health check is `GET /api/health`.\n",
-            "The health check is `GET /api/health`; the operations\n"
-            "dashboard polls `GET /api/v1/status` every 30 seconds.\n",
+            "| `DB_POOL_SIZE` | integer ≥ 1 | `10` |",
+            "| `DB_POOL_SIZE` | integer ≥ 1 | `20` |",
+        ),
+        Edit(
+            "README.md",
+            '(liveness) and `GET /api/health` (readiness); see "Deploy" below.\n',
+            '(liveness) and `GET /api/health` (readiness); see "Deploy" below. The\n'
+            "operations dashboard polls `GET /api/v1/status` every 30 seconds.\n",
         ),
     )
 

@@ -13,6 +13,7 @@ from .config import Settings
 from .database import AsyncSession
 from .exceptions import AppError
 from .security import PasswordHasher, TokenCodec
+from .shutdown import Lifecycle
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Resources:
     sessionmaker: async_sessionmaker[AsyncSession]
     passwords: PasswordHasher
     tokens: TokenCodec
+    lifecycle: Lifecycle
 
 
 # Every provider is `async def` even when it awaits nothing: FastAPI runs a plain
