@@ -165,11 +165,13 @@ class Layout:
             return spec_module
         return f"{self.package}.{spec_module}"
 
-    def imports(self, *specs: str) -> str:
+    def imports(self, *specs: str, indent: str = "") -> str:
         """The first-party import block, sorted and wrapped as ruff's isort does.
 
         Each spec is "module: name, name as alias", where module is either
         "<feature>.<component>" or a path under the package ("core.config").
+        `indent` is that of the call's line (an `if TYPE_CHECKING:` block): the
+        lines after the first get it, and it counts towards the line length.
         """
         by_module: dict[str, set[str]] = {}
         for spec in specs:
@@ -182,9 +184,9 @@ class Layout:
             # As ruff does by default: plain names together, each alias on its own.
             plain = [name for name in names if " as " not in name]
             if plain:
-                lines.append(from_import(module, plain))
-            lines.extend(from_import(module, [name]) for name in names if " as " in name)
-        return "\n".join(lines)
+                lines.append(from_import(module, plain, indent))
+            lines.extend(from_import(module, [name], indent) for name in names if " as " in name)
+        return f"\n{indent}".join(lines)
 
     def import_contracts(self) -> list[dict[str, Any]]:
         """import-linter contracts that encode the standard for this layout.
@@ -308,13 +310,14 @@ def import_line(module: str, names: Iterable[str]) -> str:
     return from_import(module, sorted(names, key=_member_key))
 
 
-def from_import(module: str, names: list[str]) -> str:
-    """One `from` import, wrapped one name per line when too long (as ruff formats)."""
+def from_import(module: str, names: list[str], indent: str = "") -> str:
+    """One `from` import at `indent`, wrapped one name per line when too long (as
+    ruff formats); the first line's indent is the caller's."""
     line = f"from {module} import {', '.join(names)}"
-    if len(line) <= LINE_LENGTH:
+    if len(indent + line) <= LINE_LENGTH:
         return line
-    body = "".join(f"    {name},\n" for name in names)
-    return f"from {module} import (\n{body})"
+    body = "".join(f"{indent}    {name},\n" for name in names)
+    return f"from {module} import (\n{body}{indent})"
 
 
 class LayoutContext(ContextHook):

@@ -156,6 +156,31 @@ def test_imports_wrap_only_past_the_line_length() -> None:
     assert layout.imports(exactly(LINE_LENGTH + 1)).endswith(",\n)")
 
 
+def test_an_indented_block_wraps_as_ruff_formats_it(tmp_path: Path) -> None:
+    layout = Layout(kind="layered", package=PACKAGE)
+    specs = (exactly(LINE_LENGTH - 4), "users.models: User")
+    block = layout.imports(*specs, indent="    ")
+    module = (
+        "from __future__ import annotations\n\n"
+        "from typing import TYPE_CHECKING\n\n"
+        f"if TYPE_CHECKING:\n    {block}\n"
+    )
+    path = tmp_path / "indented.py"
+    path.write_text(module, encoding="utf-8")
+    formatted = subprocess.run(
+        [
+            sys.executable, "-m", "ruff", "format", "--isolated",
+            "--line-length", str(LINE_LENGTH), "--diff", str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    assert formatted.returncode == 0, f"ruff would reformat:\n{module}\n{formatted.stdout}"
+    assert "\n" not in layout.imports(exactly(LINE_LENGTH - 4), indent="    ")
+    assert layout.imports(exactly(LINE_LENGTH - 3), indent="    ").endswith(",\n    )")
+
+
 # ------------------------------------------------------------------------- mappings
 
 
