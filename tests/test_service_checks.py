@@ -116,8 +116,18 @@ def declared_pythons(project: RenderedProject) -> list[str]:
     ]
 
 
+# The default combination on the other Pythons: environments of their own, so a
+# worker of their own (which renders the combination again, in seconds), in
+# parallel with the default combination's environment group.
+OTHER_PYTHONS = pytest.param(
+    combinations()[0],
+    id=combinations()[0].id,
+    marks=[pytest.mark.combination, pytest.mark.xdist_group(name="other-pythons")],
+)
+
+
 @pytest.mark.parametrize("check", CHECKS)
-@pytest.mark.parametrize("default", [combination_param(combinations()[0])])
+@pytest.mark.parametrize("default", [OTHER_PYTHONS])
 def test_check_on_every_other_supported_python(
     default: Combination,
     renders: PerCombination[RenderedProject],

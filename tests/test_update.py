@@ -851,6 +851,7 @@ def locked_versions(project: Path) -> dict[str, str]:
 
 
 @pytest.mark.combination
+@pytest.mark.xdist_group(name=environment_group(DEFAULT))
 def test_the_lock_follows_a_release_that_changes_dependencies(
     template_repo: Path, tmp_path: Path, environments: Environments
 ) -> None:
