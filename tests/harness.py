@@ -3,7 +3,8 @@
 - Each answer combination is rendered once per session (per xdist worker) from a
   plain copy of the working tree, uncommitted and untracked changes included.
 - Rendered projects run their tools in virtual environments keyed by a hash of
-  what they declare, with a process environment scrubbed of this test run.
+  their Python version and what they declare, on pyenv's interpreter of their
+  `.python-version`, with a process environment scrubbed of this test run.
 """
 
 from __future__ import annotations
