@@ -137,7 +137,7 @@ def after_copy(context: Context) -> str:
         f"Rendered {context['project_name']}. Next steps:\n\n"
         + commands(
             (f"cd {shell_quote(conf['dst_path'])}", ""),
-            ("uv sync", "install; writes uv.lock, the tested versions"),
+            ("uv sync", "install; writes uv.lock (commit it)"),
             ("git init && git add --all", "copier update and resources need"),
             ('git commit -m "Render the service"', "a git work tree and a commit"),
             ("uv run alembic upgrade head", "create the SQLite database"),
