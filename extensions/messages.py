@@ -137,14 +137,15 @@ def after_copy(context: Context) -> str:
         f"Rendered {context['project_name']}. Next steps:\n\n"
         + commands(
             (f"cd {shell_quote(conf['dst_path'])}", ""),
+            ("uv sync", "install; writes uv.lock (commit it)"),
             ("git init && git add --all", "copier update and resources need"),
             ('git commit -m "Render the service"', "a git work tree and a commit"),
-            ("uv sync", "install the service and its tools"),
             ("uv run alembic upgrade head", "create the SQLite database"),
             ("uv run pytest", "run its tests"),
             (f"uv run uvicorn --factory {context['package_name']}.main:create_app --reload", ""),
         )
-        + "\n\nIts README.md says how to test on PostgreSQL, update it and add resources."
+        + "\n\nIts README.md says how to test on PostgreSQL, update it and add resources;"
+        + "\ncommit uv.lock with the service (CI and the image install it, --locked)."
     )
 
 
@@ -178,7 +179,8 @@ def after_update(context: Context) -> str:
         + "\n\n"
         + commands(
             ("git diff", "review what the update changed"),
-            ("uv sync", "a release may change dependencies"),
+            ("uv lock --upgrade", "the versions the release was tested with"),
+            ("uv sync --locked", ""),
             ("uv run alembic upgrade head", "a release may add migrations"),
             ("uv run pytest", ""),
             ("git add --all", ""),

@@ -3,7 +3,8 @@
 - Each answer combination is rendered once per session (per xdist worker) from a
   plain copy of the working tree, uncommitted and untracked changes included.
 - Rendered projects run their tools in virtual environments keyed by a hash of
-  what they declare, with a process environment scrubbed of this test run.
+  their Python version and what they declare, on pyenv's interpreter of their
+  `.python-version`, with a process environment scrubbed of this test run.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import IO, Generic, TypeVar
 
@@ -29,6 +32,7 @@ import httpx
 import pytest
 import yaml
 
+from extensions.toolchain import LOCK_COMMAND
 from tests.matrix import Combination
 
 # Used when the repository is not a git work tree (an unpacked archive, say).
@@ -53,6 +57,14 @@ POSTGRES_URL_VARIABLE = "TEMPLATE_TEST_POSTGRES_URL"
 
 T = TypeVar("T")
 
+# Where the rendered projects' Pythons are: pyenv's versions (uv cannot use pyenv's
+# shims, so the interpreter's path is passed to it).
+PYENV_ROOT = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+# What uv says when the declared bounds cannot be met as of the rendered
+# `exclude-newer` (extensions/toolchain.py's DEPENDENCIES_AS_OF), or when a lock
+# no longer matches pyproject.toml.
+UNRESOLVABLE = ("No solution found when resolving", "needs to be updated, but `--locked`")
+
 COMMAND_TIMEOUT_SECONDS = 900
 SERVICE_START_SECONDS = 30
 OUTPUT_TAIL_LINES = 80
@@ -76,8 +88,27 @@ def clean_environment(**explicit: str) -> dict[str, str]:
         environment["PATH"] = os.pathsep.join(
             entry for entry in environment.get("PATH", "").split(os.pathsep) if entry != own_bin
         )
+    # uv itself, first: where uv is pyenv's shim, a project whose .python-version
+    # names a Python without uv would make `uv` fail ("pyenv: uv: command not found").
+    folder = uv_folder()
+    if folder is not None:
+        environment["PATH"] = os.pathsep.join((str(folder), environment.get("PATH", "")))
     environment.update(explicit)
     return environment
+
+
+@cache
+def uv_folder() -> Path | None:
+    """A folder of this process's own, with the uv (and uvx) that `uv run` names, alone."""
+    uv = os.environ.get("UV")
+    if not uv:
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="uv-"))
+    for name in ("uv", "uvx"):
+        source = Path(uv).with_name(name)
+        if source.is_file():
+            (folder / name).symlink_to(source)
+    return folder
 
 
 @dataclass(frozen=True)
@@ -268,6 +299,27 @@ def grow_cache(source: Path, root: Path) -> PerCombination[RenderedProject]:
 # -------------------------------------------------------------------- environments
 
 
+def pyenv_python(version: str) -> Path:
+    """pyenv's interpreter of `version` ("3.13": the newest 3.13.x installed)."""
+    found = [
+        path
+        for path in PYENV_ROOT.glob(f"versions/{version}*/bin/python{version}")
+        if re.fullmatch(rf"{re.escape(version)}(\.\d+)*", path.parents[1].name)
+    ]
+    if not found:
+        msg = (
+            f"Python {version} is not installed: no {PYENV_ROOT}/versions/{version}.*/bin/"
+            f"python{version} (install it with `pyenv install {version}`)"
+        )
+        raise LookupError(msg)
+    return max(found, key=lambda path: [int(part) for part in path.parents[1].name.split(".")])
+
+
+def project_python(project: Path) -> str:
+    """The Python version a project runs on: its `.python-version`, as uv reads it."""
+    return (project / ".python-version").read_text(encoding="utf-8").strip()
+
+
 def distribution_name(requirement: str) -> str:
     """The normalised name of the distribution a PEP 508 requirement names."""
     match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
@@ -276,8 +328,9 @@ def distribution_name(requirement: str) -> str:
     return re.sub(r"[-_.]+", "-", match.group()).lower()
 
 
-def environment_key(project: Path) -> str:
-    """A hash of which distributions pyproject.toml declares, whatever their versions.
+def environment_key(project: Path, python: str) -> str:
+    """A hash of the Python version and of which distributions pyproject.toml
+    declares, whatever their versions.
 
     Projects that differ only in version bounds (a release that raises one, say)
     share an environment: `uv sync`, run before each project's commands, installs
@@ -291,6 +344,7 @@ def environment_key(project: Path) -> str:
         *pyproject.get("dependency-groups", {}).values(),
     ]
     declared = {
+        "python": python,
         "requires-python": metadata.get("requires-python"),
         "distributions": sorted(
             {
@@ -308,26 +362,36 @@ def environment_key(project: Path) -> str:
 
 
 class Environments:
-    """Virtual environments for rendered projects, one per set of declared distributions.
+    """Virtual environments for rendered projects, one per Python version and set
+    of declared distributions.
 
     `uv sync` is exact (it removes what the project does not declare), so projects
     that declare the same distributions can take turns in one environment: before
     a project's command runs, the environment is synced to that project unless it
     already is. Projects that declare different ones get different environments.
+    Each project runs on the Python of its `.python-version` (pyenv's), unless a
+    command asks for another (`python="3.11"`).
     """
 
     def __init__(self, root: Path, uv: str) -> None:
         self._root = root
         self._uv = uv
         self._synced_to: dict[Path, Path] = {}  # environment -> project synced into it
-        self._sync_failures: dict[Path, CommandResult] = {}  # by project
+        # By project and Python version.
+        self._sync_failures: dict[tuple[Path, str], CommandResult] = {}
 
-    def _venv(self, project: Path) -> Path:
-        return self._root / "envs" / environment_key(project)
+    def _venv(self, project: Path, python: str) -> Path:
+        return self._root / "envs" / environment_key(project, python)
 
-    def _environment(self, project: Path, **variables: str) -> dict[str, str]:
+    def _environment(self, project: Path, python: str, **variables: str) -> dict[str, str]:
+        try:
+            interpreter = pyenv_python(python)
+        except LookupError as error:
+            pytest.fail(f"{project.name}: {error}", pytrace=False)
         explicit = {
-            "UV_PROJECT_ENVIRONMENT": str(self._venv(project)),
+            "UV_PROJECT_ENVIRONMENT": str(self._venv(project, python)),
+            "UV_PYTHON": str(interpreter),
+            "UV_PYTHON_DOWNLOADS": "never",
             # One mypy cache for every project: mypy revalidates each cached module
             # by its path, its source's hash and its dependencies' interfaces, as it
             # does when a branch changes, so sharing is sound; and FastAPI, SQLAlchemy
@@ -338,26 +402,46 @@ class Environments:
         }
         return clean_environment(**explicit)
 
-    def sync(self, project: Path) -> CommandResult | None:
-        """Make the project's environment hold exactly what the project declares.
+    def sync(self, project: Path, python: str | None = None) -> CommandResult | None:
+        """Make the project's environment hold exactly what the project's lock says
+        (the first sync writes the lock).
 
         Returns the failed `uv sync`, if it failed; a failure is remembered, so the
         other checks of the project report it without trying again.
         """
-        if project in self._sync_failures:
-            return self._sync_failures[project]
-        venv = self._venv(project)
+        python = python or project_python(project)
+        if (project, python) in self._sync_failures:
+            return self._sync_failures[project, python]
+        venv = self._venv(project, python)
         if self._synced_to.get(venv) == project:
             return None
-        # A lock file shipped with the project must be current; otherwise uv resolves one.
+        # The lock a project's first sync wrote (as a team's first `uv sync` does) is
+        # what every later sync installs, on any Python, as the service's CI does.
         locked = ["--locked"] if (project / "uv.lock").exists() else []
-        result = run_command([self._uv, "sync", *locked], project, self._environment(project))
+        result = run_command(
+            [self._uv, "sync", *locked], project, self._environment(project, python)
+        )
         if result.returncode != 0:
-            self._sync_failures[project] = result
+            if any(sign in result.output for sign in UNRESOLVABLE):
+                result = CommandResult(
+                    result.command,
+                    result.returncode,
+                    f"{result.output}\nThe rendered dependencies do not resolve as of their "
+                    f"`exclude-newer` date: run `{LOCK_COMMAND} --as-of now` (README.md, "
+                    '"Dependencies of a rendered service") and commit extensions/toolchain.py.',
+                )
+            self._sync_failures[project, python] = result
             self._synced_to.pop(venv, None)
             return result
         self._synced_to[venv] = project
         return None
+
+    def uv(self, project: Path, *arguments: str) -> CommandResult:
+        """uv itself in the project, on its Python (`uv lock --upgrade`, say), as its
+        team runs it; the project's environments are synced again before next use."""
+        python = project_python(project)
+        self._synced_to = {env: to for env, to in self._synced_to.items() if to != project}
+        return run_command([self._uv, *arguments], project, self._environment(project, python))
 
     def start(
         self, project: Path, command: Sequence[str], output: IO[str], **variables: str
@@ -369,23 +453,27 @@ class Environments:
         return subprocess.Popen(
             [self._uv, "run", "--no-sync", *command],
             cwd=project,
-            env=self._environment(project, **variables),
+            env=self._environment(project, project_python(project), **variables),
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
-    def run(self, project: Path, command: Sequence[str], **variables: str) -> CommandResult:
+    def run(
+        self, project: Path, command: Sequence[str], python: str | None = None, **variables: str
+    ) -> CommandResult:
         """`uv run --no-sync <command>` in the project with extra environment
-        `variables`, its environment synced first (or the failed `uv sync`)."""
-        failed_sync = self.sync(project)
+        `variables`, its environment synced first (or the failed `uv sync`), on
+        the project's Python or on `python` ("3.11")."""
+        python = python or project_python(project)
+        failed_sync = self.sync(project, python)
         if failed_sync is not None:
             return failed_sync
         return run_command(
             [self._uv, "run", "--no-sync", *command],
             project,
-            self._environment(project, **variables),
+            self._environment(project, python, **variables),
         )
 
 

@@ -341,7 +341,7 @@ def test_the_readmes_run_word_for_word(terminal: Terminal) -> None:
     assert "New template version available" in output
     assert answers(service)["_commit"] == NEXT
     assert "skip_paths" in (service / "src" / "app" / "core" / "config.py").read_text()
-    # "Then `uv sync`, run the checks above, and commit": tests/test_update.py runs
+    # "Then `uv lock --upgrade` ..., run the checks above, and commit": tests/test_update.py runs
     # every check of updated services; here, the commit the next update needs.
     commit_all(service, "Update from the template")
     terminal.run(rendered.take("Add a resource"))  # the resource's update

@@ -10,8 +10,10 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from extensions.layout import FEATURES, Layout
+from extensions.toolchain import DEPENDENCIES_AS_OF, PYTHON_VERSION
 from tests.harness import RenderedProject, distribution_name
 from tests.matrix import COPIER_YML, choice_questions
+from tests.test_service_checks import declared_pythons
 
 # `${{ ... }}` is GitHub Actions' expression syntax, which rendered workflows keep.
 JINJA_MARKER = re.compile(r"(?<!\$)\{\{|\{%|\{#")
@@ -124,3 +126,26 @@ def test_compose_migrates_once_then_serves_on_postgresql(rendered: RenderedProje
     # The web process starts after it succeeded, and does not migrate itself.
     assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert "command" not in app
+
+
+def test_one_python_version_everywhere(rendered: RenderedProject) -> None:
+    """The Python of `.python-version` is the images' and the CI's (uv reads the
+    file there), and one of those the project declares it supports."""
+    python = (rendered.path / ".python-version").read_text(encoding="utf-8").strip()
+    assert python == PYTHON_VERSION
+    dockerfile = (rendered.path / "Dockerfile").read_text(encoding="utf-8")
+    assert re.findall(r"^FROM (\S+)", dockerfile, re.M) == [f"python:{python}-slim"] * 2
+    workflow = yaml.safe_load(
+        (rendered.path / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    )
+    steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
+    assert not any("python-version" in step.get("with", {}) for step in steps)
+    assert "uv sync --locked" in [step.get("run") for step in steps]
+
+    pyproject = tomllib.loads((rendered.path / "pyproject.toml").read_text(encoding="utf-8"))
+    declared = declared_pythons(rendered)
+    assert python in declared
+    assert pyproject["project"]["requires-python"] == f">={declared[0]}"
+    assert pyproject["tool"]["ruff"]["target-version"] == "py" + declared[0].replace(".", "")
+    # Resolved as of the template's date: the versions its tests ran with.
+    assert pyproject["tool"]["uv"]["exclude-newer"] == DEPENDENCIES_AS_OF

@@ -10,12 +10,22 @@ and once more, for one combination, on PostgreSQL with two xdist workers.
 from __future__ import annotations
 
 import os
+import shutil
+import tomllib
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from extensions.toolchain import DEPENDENCIES_AS_OF, LOCK_COMMAND
 from tests.conftest import combination_param
-from tests.harness import POSTGRES_URL_VARIABLE, Environments, PerCombination, RenderedProject
+from tests.harness import (
+    POSTGRES_URL_VARIABLE,
+    Environments,
+    PerCombination,
+    RenderedProject,
+    project_python,
+)
 from tests.matrix import Combination, combinations
 
 # The configuration of each tool (files, strictness, the coverage gate) is the
@@ -93,3 +103,79 @@ def test_the_suite_runs_in_parallel_on_postgresql(
     assert_check_passes(
         project, environments, "pytest-postgresql-parallel", "tpl_parallel_", PARALLEL_CHECK
     )
+
+
+def declared_pythons(project: RenderedProject) -> list[str]:
+    """The Python versions the rendered project declares it supports: its classifiers."""
+    pyproject = tomllib.loads((project.path / "pyproject.toml").read_text(encoding="utf-8"))
+    prefix = "Programming Language :: Python :: "
+    return [
+        classifier.removeprefix(prefix)
+        for classifier in pyproject["project"].get("classifiers", [])
+        if classifier.startswith(prefix) and classifier.count(".") == 1
+    ]
+
+
+# The default combination on the other Pythons: environments of their own, so a
+# worker of their own (which renders the combination again, in seconds), in
+# parallel with the default combination's environment group.
+OTHER_PYTHONS = pytest.param(
+    combinations()[0],
+    id=combinations()[0].id,
+    marks=[pytest.mark.combination, pytest.mark.xdist_group(name="other-pythons")],
+)
+
+
+@pytest.mark.parametrize("check", CHECKS)
+@pytest.mark.parametrize("default", [OTHER_PYTHONS])
+def test_check_on_every_other_supported_python(
+    default: Combination,
+    renders: PerCombination[RenderedProject],
+    environments: Environments,
+    check: str,
+) -> None:
+    """The default combination's checks on each Python it declares besides its own,
+    from the same render and against the same uv.lock (an environment per Python)."""
+    project = renders.get(default)
+    # The lock is the one the project's own Python wrote, as in the service's repository.
+    own = environments.sync(project.path)
+    assert own is None, own.tail
+    others = [v for v in declared_pythons(project) if v != project_python(project.path)]
+    assert others, f"{project.path} declares no Python besides its own"
+    for python in others:
+        variables = {}
+        if check == "pytest-postgresql":
+            prefix = f"tpl_py{python.replace('.', '')}_"
+            variables["TEST_DATABASE_URL"] = postgres_url_for(project, prefix)
+        result = environments.run(project.path, CHECKS[check], python=python, **variables)
+        if result.returncode != 0:
+            pytest.fail(
+                f"{project.combination.id} on Python {python}: {check} failed: "
+                f"`{result.shown}` exited {result.returncode} in {project.path}\n"
+                f"--- last lines of its output ---\n{result.tail}",
+                pytrace=False,
+            )
+
+
+@pytest.mark.parametrize("default", [combination_param(combinations()[0])])
+def test_dependencies_that_do_not_resolve_name_the_maintainer_command(
+    default: Combination,
+    renders: PerCombination[RenderedProject],
+    environments: Environments,
+    tmp_path: Path,
+) -> None:
+    """A bound the resolution date cannot meet (a date older than the declared
+    versions, as when a bound is raised without moving the date) fails the sync,
+    and the failure says what to run."""
+    project = tmp_path / "project"
+    shutil.copytree(renders.get(default).path, project, ignore=shutil.ignore_patterns("uv.lock"))
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    as_of = f'exclude-newer = "{DEPENDENCIES_AS_OF}"'
+    assert as_of in text
+    pyproject.write_text(text.replace(as_of, 'exclude-newer = "2020-01-01T00:00:00Z"'), "utf-8")
+
+    result = environments.run(project, ("python", "--version"))
+
+    assert result.returncode != 0
+    assert f"`{LOCK_COMMAND} --as-of now`" in result.output

@@ -14,6 +14,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -842,3 +843,42 @@ def test_a_release_migration_is_merged_with_the_resources_chained_before_it(
     assert len(alembic_heads(tmp_path)) == 1
     assert '= ("abc123", "0002")\n' in merged.read_text(encoding="utf-8")
     assert merge_heads(tmp_path) is None  # one head: nothing more to merge
+
+
+def locked_versions(project: Path) -> dict[str, str]:
+    lock = tomllib.loads((project / "uv.lock").read_text(encoding="utf-8"))
+    return {package["name"]: package["version"] for package in lock["package"]}
+
+
+@pytest.mark.combination
+@pytest.mark.xdist_group(name=environment_group(DEFAULT))
+def test_the_lock_follows_a_release_that_changes_dependencies(
+    template_repo: Path, tmp_path: Path, environments: Environments
+) -> None:
+    """As the service's README has it: uv.lock committed with the render; the
+    update leaves it alone (it is no template file, so it never conflicts); the
+    release's raised bound makes `uv sync --locked` refuse it; `uv lock --upgrade`
+    takes the versions a new service of that release gets, and they pass."""
+    project = tmp_path / "service"
+    render(template_repo, project, DEFAULT.data, FIRST)
+    assert environments.sync(project) is None  # the first `uv sync` writes uv.lock
+    git(project, "init", "--quiet")
+    commit_all(project, "Render the service, with its lock")
+    rendered_lock = (project / "uv.lock").read_text(encoding="utf-8")
+
+    update(project)
+
+    assert (project / "uv.lock").read_text(encoding="utf-8") == rendered_lock
+    assert "uv.lock" not in git(project, "status", "--porcelain")
+    refused = environments.uv(project, "sync", "--locked")
+    assert refused.returncode != 0
+    assert "needs to be updated" in refused.output, refused.tail
+
+    upgraded = environments.uv(project, "lock", "--upgrade")
+    assert upgraded.returncode == 0, upgraded.tail
+    fresh = tmp_path / "fresh"
+    render(template_repo, fresh, DEFAULT.data, NEXT)
+    assert environments.sync(fresh) is None
+    assert locked_versions(project) == locked_versions(fresh)
+    result = environments.run(project, ("pytest", "-q"))
+    assert result.returncode == 0, result.tail
