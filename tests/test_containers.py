@@ -39,7 +39,6 @@ import httpx
 import pytest
 import yaml
 
-from tests.conftest import environment_group
 from tests.harness import (
     CommandResult,
     PerCombination,
@@ -164,10 +163,9 @@ def container_combination() -> Combination:
     return combinations()[0]  # the default answers
 
 
-pytestmark = [
-    pytest.mark.combination,
-    pytest.mark.xdist_group(name=environment_group(container_combination())),
-]
+# No xdist group: the test needs no environment of the rendered project's, so
+# the scheduler may give its minutes to whichever worker is free.
+pytestmark = [pytest.mark.combination, pytest.mark.containers]
 
 
 def missing_tools() -> str | None:
