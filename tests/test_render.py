@@ -102,7 +102,8 @@ def test_orm_and_logging_dependencies(rendered: RenderedProject) -> None:
 
 
 def test_compose_migrates_once_then_serves_on_postgresql(rendered: RenderedProject) -> None:
-    """No Docker engine runs here: check the wiring that `docker compose up` relies on."""
+    """The wiring that `docker compose up` relies on, in every combination
+    (tests/test_containers.py brings the default one up with podman)."""
     compose = yaml.safe_load((rendered.path / "docker-compose.yml").read_text(encoding="utf-8"))
     services = compose["services"]
     db, migrate, app = services["db"], services["migrate"], services["app"]
