@@ -41,6 +41,7 @@ import yaml
 
 from tests.harness import (
     CommandResult,
+    Environments,
     PerCombination,
     RenderedProject,
     clean_environment,
@@ -398,9 +399,12 @@ def readme_compose_command(project: Path) -> str:
 
 
 def test_image_and_compose_file_serve_and_stop_cleanly(
-    renders: PerCombination[RenderedProject], podman: Podman
+    renders: PerCombination[RenderedProject], environments: Environments, podman: Podman
 ) -> None:
     project = renders.get(container_combination()).path
+    # As a team has it after the first `uv sync`: with the uv.lock the image installs.
+    failed_sync = environments.sync(project)
+    assert failed_sync is None, failed_sync.tail
     for image in base_images(project):
         build_stand_in(podman, image)
 
