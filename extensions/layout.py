@@ -70,6 +70,11 @@ LAYERED_TESTS = {
 }
 
 
+# The core modules that mutation testing covers, with every service and the
+# projects repository (issue 14): the code whose behaviour the suite must pin.
+MUTATED_CORE = ("errors", "middleware", "pagination", "repository", "security")
+
+
 @dataclass(frozen=True)
 class Layout:
     kind: str  # "layered" or "feature-sliced"
@@ -149,6 +154,21 @@ class Layout:
             for kind in LAYERED_TESTS
         ]
         return paths
+
+    @property
+    def mutation_paths(self) -> list[str]:
+        """What `mutmut run` mutates (its `only_mutate` patterns; `*` spans folders).
+
+        Every feature's service, a resource added later included.
+        """
+        source = f"src/{self.package}"
+        services = "services/*_service.py" if self.layered else "features/*/service.py"
+        projects_repository = self.feature_file("projects", "repository")
+        return [
+            f"{source}/{services}",
+            *(f"{source}/core/{name}.py" for name in MUTATED_CORE),
+            _join(source, self.feature_dir("projects"), projects_repository),
+        ]
 
     def resolve(self, spec_module: str) -> str:
         """'projects.service' -> its module; 'core.config' -> '<package>.core.config'.
@@ -357,6 +377,7 @@ class LayoutContext(ContextHook):
             contract_toml=contract_toml,
             import_line=import_line,
             resource_files=resource_files,
+            mutation_paths=layout.mutation_paths,
         )
         if generating_resource:
             # Everything is excluded but the resource's own files.

@@ -321,6 +321,7 @@ def test_the_readmes_run_word_for_word(terminal: Terminal) -> None:
     skipped(rendered.take("Observability"))  # OTLP: a collector
     terminal.run(rendered.take("Test and check"))
     skipped(rendered.take("Test and check"))  # TEST_DATABASE_URL
+    skipped(rendered.take("Mutation testing"))  # by hand: a quarter of an hour
     skipped(rendered.take("Kubernetes"))  # a cluster; tests/test_deploy.py checks the manifests
 
     # Adding a resource: README.md's command is the rendered README's, word for word.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
 
 import yaml
@@ -92,6 +93,30 @@ def test_other_layout_files_absent(rendered: RenderedProject) -> None:
     )
     strays = sorted(str(p) for p in others - own if (rendered.path / p).exists())
     assert not strays, f"{rendered.combination.id}: files of another layout:\n" + "\n".join(strays)
+
+
+def test_mutation_testing_covers_each_module_it_names(rendered: RenderedProject) -> None:
+    """Every `only_mutate` pattern matches a rendered module (mutmut would skip it
+    silently), and together they take every service and the projects repository."""
+    config = tomllib.loads((rendered.path / "pyproject.toml").read_text())["tool"]["mutmut"]
+    modules = [
+        str(path.relative_to(rendered.path)) for path in rendered.files if path.suffix == ".py"
+    ]
+    matched = {
+        pattern: [module for module in modules if fnmatch(module, pattern)]
+        for pattern in config["only_mutate"]
+    }
+    assert all(matched.values()), matched
+    mutated = set().union(*matched.values())
+    services = [
+        module
+        for module in modules
+        if module.startswith("src/") and re.search(r"[_/]service\.py$", module)
+    ]
+    assert set(services) - mutated == set(), services
+    assert any("project" in module and "repositor" in module for module in mutated)
+    for copied in config["also_copy"]:
+        assert (rendered.path / copied).exists(), copied
 
 
 def test_orm_and_logging_dependencies(rendered: RenderedProject) -> None:

@@ -57,8 +57,9 @@ CODE_BY_STATUS = {
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 HTTP_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH"})
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+RETRY_AFTER_HEADER = "Retry-After"
 # How long a client should wait before trying again while the database is away.
-RETRY_AFTER = {"Retry-After": "5"}
+RETRY_AFTER = {RETRY_AFTER_HEADER: "5"}
 
 
 def error_response(
@@ -94,7 +95,7 @@ async def handle_app_error(_request: Request, error: Exception) -> JSONResponse:
     if isinstance(error, UnauthorizedError):
         headers = BEARER_CHALLENGE
     elif isinstance(error, TooManyRequestsError):
-        headers = {"Retry-After": str(error.retry_after_seconds)}
+        headers = {RETRY_AFTER_HEADER: str(error.retry_after_seconds)}
     return error_response(status_code, error.code, error.message, details, headers)
 
 

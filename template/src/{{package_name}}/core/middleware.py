@@ -65,7 +65,7 @@ class RequestContextMiddleware:
         self.max_body_bytes = max_body_bytes
         self.any_host = "*" in allowed_hosts
         names = [host.lower() for host in (*allowed_hosts, *LOOPBACK_HOSTS)]
-        self.hosts = frozenset(name for name in names if not name.startswith("*."))
+        self.hosts = frozenset(names)
         # "*.example.com" allows every subdomain of example.com.
         self.host_suffixes = tuple(name[1:] for name in names if name.startswith("*."))
 
@@ -205,7 +205,7 @@ class EnvelopeCORSMiddleware(CORSMiddleware):
         }
         return error_response(
             response.status_code,
-            CODE_BY_STATUS.get(response.status_code, "HTTP_ERROR"),
+            CODE_BY_STATUS[response.status_code],  # Starlette refuses with a 400
             reason,
             headers=headers,
         )
