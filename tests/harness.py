@@ -32,7 +32,7 @@ import httpx
 import pytest
 import yaml
 
-from extensions.toolchain import LOCK_COMMAND
+from extensions.toolchain import LOCK_COMMAND, SUPPORTED_PYTHONS
 from tests.matrix import Combination
 
 # Used when the repository is not a git work tree (an unpacked archive, say).
@@ -90,24 +90,29 @@ def clean_environment(**explicit: str) -> dict[str, str]:
         )
     # uv itself, first: where uv is pyenv's shim, a project whose .python-version
     # names a Python without uv would make `uv` fail ("pyenv: uv: command not found").
-    folder = uv_folder()
-    if folder is not None:
-        environment["PATH"] = os.pathsep.join((str(folder), environment.get("PATH", "")))
+    # And the Pythons a service supports, which uv finds on PATH where a user's uv
+    # would download them (this machine cannot; pyenv's shims fail for uv).
+    folder = tool_folder()
+    environment["PATH"] = os.pathsep.join((str(folder), environment.get("PATH", "")))
     environment.update(explicit)
     return environment
 
 
 @cache
-def uv_folder() -> Path | None:
-    """A folder of this process's own, with the uv (and uvx) that `uv run` names, alone."""
+def tool_folder() -> Path:
+    """A folder of this process's own with the uv (and uvx) that `uv run` names and
+    pyenv's interpreters of the supported Pythons (`python3.13`...), alone."""
+    folder = Path(tempfile.mkdtemp(prefix="tools-"))
     uv = os.environ.get("UV")
-    if not uv:
-        return None
-    folder = Path(tempfile.mkdtemp(prefix="uv-"))
-    for name in ("uv", "uvx"):
+    for name in ("uv", "uvx") if uv else ():
         source = Path(uv).with_name(name)
         if source.is_file():
             (folder / name).symlink_to(source)
+    for version in SUPPORTED_PYTHONS:
+        try:
+            (folder / f"python{version}").symlink_to(pyenv_python(version))
+        except LookupError:
+            continue  # the project's own sync says which Python is missing
     return folder
 
 
