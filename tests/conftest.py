@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from tests.harness import (
     render_cache,
 )
 from tests.matrix import Combination, combinations
+from tests.stand_ins import start_making_missing
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -89,6 +92,30 @@ def xdist_groups_work(pytestconfig: pytest.Config) -> None:
             "and pytest-xdist do not work together (see the pin in pyproject.toml).",
             pytrace=False,
         )
+
+
+STAND_INS = pytest.StashKey[subprocess.Popen[bytes]]()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # The container test's stand-in base images take minutes of debootstrap where
+    # the cache lacks them: one process of the session (the first worker) starts
+    # making them now, so that they are made while the other tests run.
+    config = session.config
+    first = getattr(config, "workerinput", {}).get("workerid", "gw0") == "gw0"
+    if first and any(item.get_closest_marker("containers") for item in session.items):
+        process = start_making_missing(REPO_ROOT)
+        if process is not None:
+            config.stash[STAND_INS] = process
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    process = session.config.stash.get(STAND_INS, None)
+    if process is None:
+        return
+    if exitstatus == pytest.ExitCode.INTERRUPTED and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)  # the next session starts again
+    process.wait()
 
 
 @pytest.fixture(scope="session", autouse=True)

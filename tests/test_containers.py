@@ -5,15 +5,8 @@ docker-compose.yml brought up (PostgreSQL, the one-shot migration, the web
 process); the API is driven through the published port, and the stack stopped
 with SIGTERM, as `docker compose stop` does.
 
-Base images cannot be pulled here, so local stand-ins are built under the names
-the Dockerfile and the compose file use, from Debian with `debootstrap
---variant=minbase`: `python:X.Y-slim` from the Debian release whose python3 is
-X.Y, `postgres:N` from Debian's postgresql-N with an entrypoint that honours
-POSTGRES_USER, POSTGRES_PASSWORD and POSTGRES_DB as the official image does.
-The host's CA bundle (`SSL_CERT_FILE`) is baked into both, so that the build
-steps that download packages trust what this machine trusts. The root
-filesystems are cached between runs (keyed by what goes into them) under
-$TEMPLATE_TEST_CONTAINER_CACHE, or ~/.cache/service-template-tests/containers.
+Base images cannot be pulled here, so local stand-ins are imported under the
+names the Dockerfile and the compose file use (tests/stand_ins.py).
 
 podman runs with a configuration of this test's own (containers.conf,
 storage.conf, registries.conf, all in the session's temporary directory): runc,
@@ -24,7 +17,6 @@ when CI is set, where .ci/run installs them.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -49,113 +41,14 @@ from tests.harness import (
     run_command,
 )
 from tests.matrix import Combination, combinations
+from tests.stand_ins import base_images, root_filesystem, stand_in_for
 
 # Debian 12's podman-compose (1.0.3) ignores depends_on conditions and stops
 # every container with a 1 s timeout: a current release, pinned, run by uv.
 PODMAN_COMPOSE = "podman-compose==1.6.0"
 
-# The Debian release whose python3 is each Python version, and whose
-# postgresql-N is each PostgreSQL major version.
-DEBIAN_PYTHON = {"3.11": "bookworm", "3.13": "trixie"}
-DEBIAN_POSTGRESQL = {"15": "bookworm"}
-
-# Space the stand-ins need not carry.
-PRUNED = ("var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc", "usr/share/man")
-
-CA_BUNDLE = "etc/ssl/certs/ca-certificates.crt"
-
-# The official image's contract, as far as a compose file uses it: on the first
-# start the data directory is made with POSTGRES_USER as its superuser, whose
-# password is POSTGRES_PASSWORD, and POSTGRES_DB is created; then the server runs
-# as the postgres user, accepting password logins from every address.
-POSTGRES_ENTRYPOINT = """\
-#!/bin/sh
-set -eu
-: "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}"
-user="${POSTGRES_USER:-postgres}"
-database="${POSTGRES_DB:-$user}"
-as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups "$@"; }
-mkdir -p "$PGDATA" /run/postgresql
-chown postgres:postgres "$PGDATA" /run/postgresql
-chmod 700 "$PGDATA"
-if [ ! -s "$PGDATA/PG_VERSION" ]; then
-    password_file="$(mktemp)"
-    printf '%s\\n' "$POSTGRES_PASSWORD" >"$password_file"
-    chown postgres "$password_file"
-    as_postgres initdb --username="$user" --pwfile="$password_file" \\
-        --auth-local=trust --auth-host=scram-sha-256 >/dev/null
-    rm "$password_file"
-    echo "host all all all scram-sha-256" >>"$PGDATA/pg_hba.conf"
-    if [ "$database" != postgres ]; then
-        echo "CREATE DATABASE \\"$database\\"" |
-            as_postgres postgres --single -D "$PGDATA" postgres >/dev/null
-    fi
-fi
-exec setpriv --reuid=postgres --regid=postgres --init-groups "$@"
-"""
-
-
-@dataclass(frozen=True)
-class StandIn:
-    """A base image made from Debian: a root filesystem and its image settings."""
-
-    suite: str
-    packages: tuple[str, ...]
-    files: tuple[tuple[str, bytes, int], ...]  # (path, content, mode) added to it
-    removed: tuple[str, ...]  # glob patterns
-    settings: tuple[str, ...]  # Dockerfile instructions, for `podman import --change`
-
-
-def python_stand_in(tag: str, ca_bundle: bytes) -> tuple[StandIn, str]:
-    version = re.fullmatch(r"(\d+\.\d+)(?:\.\d+)?-slim", tag)
-    python = version.group(1) if version else tag
-    if python not in DEBIAN_PYTHON:
-        pytest.fail(
-            f"python:{tag}: no Debian release here has that Python as its python3 "
-            f"(stand-ins: {', '.join(f'python:{v}-slim' for v in DEBIAN_PYTHON)})",
-            pytrace=False,
-        )
-    stand_in = StandIn(
-        suite=DEBIAN_PYTHON[python],
-        packages=("python3", "python3-pip", "python-is-python3", "ca-certificates"),
-        files=((CA_BUNDLE, ca_bundle, 0o644),),
-        # As in the official image, `pip install` as root outside a virtual
-        # environment is allowed: Debian's marker would refuse it.
-        removed=("usr/lib/python3*/EXTERNALLY-MANAGED",),
-        settings=(
-            "ENV LANG=C.UTF-8",
-            f"ENV SSL_CERT_FILE=/{CA_BUNDLE}",  # uv reads it; pip uses the system store
-            'CMD ["python3"]',
-        ),
-    )
-    return stand_in, python
-
-
-def postgres_stand_in(major: str, ca_bundle: bytes) -> StandIn:
-    if major not in DEBIAN_POSTGRESQL:
-        pytest.fail(f"postgres:{major}: no stand-in for that PostgreSQL", pytrace=False)
-    return StandIn(
-        suite=DEBIAN_POSTGRESQL[major],
-        packages=(f"postgresql-{major}", "ca-certificates"),
-        files=(
-            (CA_BUNDLE, ca_bundle, 0o644),
-            ("usr/local/bin/docker-entrypoint.sh", POSTGRES_ENTRYPOINT.encode(), 0o755),
-        ),
-        removed=(),
-        settings=(
-            "ENV LANG=C.UTF-8",
-            "ENV PGDATA=/var/lib/postgresql/data",
-            f"ENV PATH=/usr/lib/postgresql/{major}/bin:/usr/local/sbin:/usr/local/bin"
-            ":/usr/sbin:/usr/bin:/sbin:/bin",
-            'ENTRYPOINT ["docker-entrypoint.sh"]',
-            'CMD ["postgres", "-c", "listen_addresses=*"]',
-            "STOPSIGNAL SIGINT",
-            "EXPOSE 5432",
-        ),
-    )
-
-
 SERVICE_USER = "10001:10001"
+STORAGE_SIZE = "8g"  # a tmpfs takes memory only for what is written to it
 READY_SECONDS = 120
 STARTED_SECONDS = 120
 
@@ -217,6 +110,13 @@ def podman(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Podman]:
     if reason:
         unavailable(reason)
     root = tmp_path_factory.mktemp("podman")
+    # Images and containers in memory: the stand-ins and the image are many small
+    # files, which a disk mounted with online discard is slow to write and took
+    # 90 s to delete at the end; a tmpfs is gone at once.
+    storage = root / "storage"
+    storage.mkdir()
+    mount = ["mount", "-t", "tmpfs", "-o", f"size={STORAGE_SIZE},mode=0700", "tmpfs", str(storage)]
+    in_memory = run_command(mount, root, {}).returncode == 0
     (root / "containers.conf").write_text(
         "[containers]\n"
         "default_ulimits = []\n"
@@ -228,10 +128,7 @@ def podman(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Podman]:
         encoding="utf-8",
     )
     (root / "storage.conf").write_text(
-        "[storage]\n"
-        'driver = "overlay"\n'
-        f'graphroot = "{root / "storage"}"\n'
-        f'runroot = "{root / "run"}"\n',
+        f'[storage]\ndriver = "overlay"\ngraphroot = "{storage}"\nrunroot = "{root / "run"}"\n',
         encoding="utf-8",
     )
     # No registry at all: every image is a local stand-in or built here.
@@ -252,95 +149,20 @@ def podman(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Podman]:
     finally:
         tool.run("rm", "--all", "--force")
         tool.run("volume", "rm", "--all", "--force")
-        shutil.rmtree(root / "storage", ignore_errors=True)
-
-
-# -------------------------------------------------------------------- stand-ins
-
-
-def cache_directory() -> Path:
-    configured = os.environ.get("TEMPLATE_TEST_CONTAINER_CACHE")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "service-template-tests" / "containers"
-
-
-def root_filesystem(stand_in: StandIn) -> Path:
-    """A tar of `debootstrap --variant=minbase` with the stand-in's packages and
-    files, cached under a key of everything that goes into it."""
-    key = hashlib.sha256(
-        json.dumps([stand_in.suite, stand_in.packages, stand_in.removed, PRUNED]).encode()
-    )
-    for path, content, mode in stand_in.files:
-        key.update(f"{path}:{mode}:".encode() + hashlib.sha256(content).digest())
-    cache = cache_directory()
-    archive = cache / f"{stand_in.suite}-{key.hexdigest()[:16]}.tar"
-    if archive.exists():
-        return archive
-    cache.mkdir(parents=True, exist_ok=True)
-    tree = archive.with_suffix(".building")
-    shutil.rmtree(tree, ignore_errors=True)
-    command = ["debootstrap", "--variant=minbase", f"--include={','.join(stand_in.packages)}"]
-    built = run_command([*command, stand_in.suite, str(tree)], cache, clean_environment())
-    assert built.returncode == 0, f"debootstrap {stand_in.suite}:\n{built.tail}"
-    for pattern in [f"{directory}/*" for directory in PRUNED] + list(stand_in.removed):
-        for path in tree.glob(pattern):
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
-    for relative, content, mode in stand_in.files:
-        (tree / relative).parent.mkdir(parents=True, exist_ok=True)
-        (tree / relative).unlink(missing_ok=True)  # a symbolic link, perhaps
-        (tree / relative).write_bytes(content)
-        (tree / relative).chmod(mode)
-    partial = archive.with_suffix(".partial")
-    packed = run_command(["tar", "-C", str(tree), "-cf", str(partial), "."], cache, {})
-    assert packed.returncode == 0, packed.tail
-    partial.rename(archive)
-    shutil.rmtree(tree)
-    return archive
-
-
-def host_ca_bundle() -> bytes:
-    """What this machine trusts: downloads here pass a proxy with its own CA."""
-    named = os.environ.get("SSL_CERT_FILE") or f"/{CA_BUNDLE}"
-    assert Path(named).is_file(), f"no CA bundle at {named} (SSL_CERT_FILE)"
-    return Path(named).read_bytes()
+        if in_memory:
+            # podman leaves its layers' overlay mounts inside: detach them all with it.
+            run_command(["umount", "--lazy", str(storage)], root, {})
+        shutil.rmtree(storage, ignore_errors=True)
 
 
 def build_stand_in(podman: Podman, name: str) -> None:
     """Import a local image named `name` (`python:3.13-slim`, `postgres:15`)."""
-    repository, _, tag = name.partition(":")
-    if repository == "python":
-        stand_in, python = python_stand_in(tag, host_ca_bundle())
-    elif repository == "postgres":
-        stand_in = postgres_stand_in(tag, host_ca_bundle())
-    else:
-        pytest.fail(f"no stand-in for the base image {name}", pytrace=False)
+    stand_in, python = stand_in_for(name)
     changes = [argument for setting in stand_in.settings for argument in ("--change", setting)]
     podman.check("import", "--quiet", *changes, str(root_filesystem(stand_in)), name)
-    if repository == "python":
+    if python is not None:
         reported = podman.check("run", "--rm", name, "python", "--version")
         assert reported.startswith(f"Python {python}."), f"{name} runs {reported}"
-
-
-def base_images(project: Path) -> list[str]:
-    """The images the Dockerfile starts from and the compose file runs."""
-    dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
-    stages: set[str] = set()
-    names: list[str] = []
-    for image, stage in re.findall(
-        r"^FROM\s+(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?", dockerfile, re.MULTILINE | re.IGNORECASE
-    ):
-        if image not in stages and image != "scratch":
-            names.append(image)
-        if stage:
-            stages.add(stage)
-    compose = yaml.safe_load((project / "docker-compose.yml").read_text(encoding="utf-8"))
-    names += [service["image"] for service in compose["services"].values() if "image" in service]
-    return sorted(set(names))
 
 
 # ------------------------------------------------------------------------ the test
