@@ -34,6 +34,12 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         group = parser.getgroup("xdist (disabled)")
         group.addoption("--numprocesses", help="ignored: pytest-xdist is disabled")
         group.addoption("--dist", help="ignored: pytest-xdist is disabled")
+        group.addoption(
+            "--no-loadscope-reorder",
+            action="store_false",
+            dest="loadscopereorder",
+            help="ignored: pytest-xdist is disabled",
+        )
 
 
 def environment_group(combination: Combination) -> str:
@@ -69,12 +75,39 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 UNGROUPED_TESTS = pytest.StashKey[list[str]]()
 
 
+def work_unit(item: pytest.Item) -> str:
+    """What the scheduler hands a worker at once: an xdist group, or a lone test."""
+    group = item.get_closest_marker("xdist_group")
+    return str(group.kwargs.get("name") or group.args[0]) if group else item.nodeid
+
+
+def longest_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The tests in the order the scheduler should start them (it keeps collection
+    order under --no-loadscope-reorder): the xdist groups, the largest first, then
+    the lone tests marked `minutes`, then the rest, each in collection order.
+
+    Started last, a group or a test of minutes would leave the other worker idle.
+    """
+    units: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        units.setdefault(work_unit(item), []).append(item)
+
+    def rank(unit: list[pytest.Item]) -> tuple[int, int]:
+        if unit[0].get_closest_marker("xdist_group"):
+            return (0, -len(unit))
+        return (1 if unit[0].get_closest_marker("minutes") else 2, 0)
+
+    ordered = sorted(units.values(), key=rank)  # stable: collection order within a rank
+    return [item for unit in ordered for item in unit]
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # An xdist worker under --dist loadgroup has, by now, suffixed the node id of every
     # grouped test with "@<group>": that suffix is all the scheduler groups by. pytest
     # 9.2 silently defeats it (pytest-xdist issue 1386); `xdist_groups_work` says so.
     if getattr(config.option, "loadgroup", False):
+        items[:] = longest_first(items)
         config.stash[UNGROUPED_TESTS] = [
             item.nodeid
             for item in items
@@ -103,7 +136,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     # making them now, so that they are made while the other tests run.
     config = session.config
     first = getattr(config, "workerinput", {}).get("workerid", "gw0") == "gw0"
-    if first and any(item.get_closest_marker("containers") for item in session.items):
+    will_run = not config.option.collectonly
+    if first and will_run and any(item.get_closest_marker("containers") for item in session.items):
         process = start_making_missing(REPO_ROOT)
         if process is not None:
             config.stash[STAND_INS] = process

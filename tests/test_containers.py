@@ -58,8 +58,9 @@ def container_combination() -> Combination:
 
 
 # No xdist group: the test needs no environment of the rendered project's, so
-# the scheduler may give its minutes to whichever worker is free.
-pytestmark = [pytest.mark.combination, pytest.mark.containers]
+# the scheduler may give its minutes to whichever worker is free, once the
+# groups are handed out (by then the stand-ins are made).
+pytestmark = [pytest.mark.combination, pytest.mark.containers, pytest.mark.minutes]
 
 
 def missing_tools() -> str | None:

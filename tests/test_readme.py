@@ -296,6 +296,7 @@ def terminal(template_source: Path, copier_settings: Path, tmp_path: Path) -> Te
     return Terminal(environment, template, home, tmp_path / "cwd")
 
 
+@pytest.mark.minutes
 def test_the_readmes_run_word_for_word(terminal: Terminal) -> None:
     home = terminal.cwd
     readme = Blocks(readme_blocks())
