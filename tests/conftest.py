@@ -147,8 +147,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     process = session.config.stash.get(STAND_INS, None)
     if process is None:
         return
+    # Interrupted, stop it (the next session starts again); otherwise let it finish,
+    # for the cache, rather than leave a debootstrap behind the session.
     if exitstatus == pytest.ExitCode.INTERRUPTED and process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)  # the next session starts again
+        os.killpg(process.pid, signal.SIGTERM)
     process.wait()
 
 
