@@ -83,10 +83,12 @@ def work_unit(item: pytest.Item) -> str:
 
 def longest_first(items: list[pytest.Item]) -> list[pytest.Item]:
     """The tests in the order the scheduler should start them (it keeps collection
-    order under --no-loadscope-reorder): the xdist groups, the largest first, then
-    the lone tests marked `minutes`, then the rest, each in collection order.
+    order under --no-loadscope-reorder): the lone tests marked `minutes`, then the
+    xdist groups, the largest first, then the rest, each in collection order.
 
-    Started last, a group or a test of minutes would leave the other worker idle.
+    A worker whose work is a lone test takes the next unit at once (xdist keeps
+    two in hand), so the `minutes` tests go first, one to each worker, each
+    followed by a group; started last, they would leave the other worker idle.
     """
     units: dict[str, list[pytest.Item]] = {}
     for item in items:
@@ -94,8 +96,8 @@ def longest_first(items: list[pytest.Item]) -> list[pytest.Item]:
 
     def rank(unit: list[pytest.Item]) -> tuple[int, int]:
         if unit[0].get_closest_marker("xdist_group"):
-            return (0, -len(unit))
-        return (1 if unit[0].get_closest_marker("minutes") else 2, 0)
+            return (1, -len(unit))
+        return (0 if unit[0].get_closest_marker("minutes") else 2, 0)
 
     ordered = sorted(units.values(), key=rank)  # stable: collection order within a rank
     return [item for unit in ordered for item in unit]

@@ -58,8 +58,8 @@ def container_combination() -> Combination:
 
 
 # No xdist group: the test needs no environment of the rendered project's, so
-# the scheduler may give its minutes to whichever worker is free, once the
-# groups are handed out (by then the stand-ins are made).
+# the scheduler may give its minutes to whichever worker is free (it starts
+# them first: tests/conftest.py).
 pytestmark = [pytest.mark.combination, pytest.mark.containers, pytest.mark.minutes]
 
 
