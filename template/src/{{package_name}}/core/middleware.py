@@ -165,6 +165,7 @@ class RequestContextMiddleware:
                 ]
             await send(message)
 
+        # Set and reset here: `with bind_request_id()` costs more than the setting.
         request_context = REQUEST_ID.set(request_id)
         try:
             refusal = self._refusal(host, content_length)
