@@ -20,7 +20,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.exceptions import HTTPException
 
 from .errors import CODE_BY_STATUS, error_response
-from .logging import bind_request_id, get_logger
+from .logging import REQUEST_ID, get_logger
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -52,8 +52,15 @@ class RequestContextMiddleware:
         max_body_bytes: int,
         allowed_hosts: Sequence[str] = ("*",),
         cors_origins: Sequence[str] = (),
+        access_log: bool = True,
     ) -> None:
         self.app = app
+        # One line a request, written in __call__, its place known (not looked up).
+        self.access_log = (
+            get_logger("access", written_in=RequestContextMiddleware.__call__)
+            if access_log
+            else None
+        )
         self.cors = EnvelopeCORSMiddleware(
             app,
             allow_origins=cors_origins,
@@ -158,35 +165,38 @@ class RequestContextMiddleware:
                 ]
             await send(message)
 
-        with bind_request_id(request_id):
-            try:
-                refusal = self._refusal(host, content_length)
-                if refusal is None:
-                    await app(scope, receive, send_with_headers)
-                else:
-                    await refusal(scope, receive, send_with_headers)
-            except Exception:
-                logger.exception(
-                    "unhandled_error",
-                    method=scope["method"],
-                    path=scope["path"],
-                )
-                if response_started:
-                    raise  # too late for an error body; the server closes the connection
-                response = error_response(
-                    status.HTTP_500_INTERNAL_SERVER_ERROR,
-                    "INTERNAL_ERROR",
-                    "Internal server error",
-                )
-                await response(scope, receive, send_with_headers)
-            finally:
-                logger.info(
+        # Set and reset here: `with bind_request_id()` costs more than the setting.
+        request_context = REQUEST_ID.set(request_id)
+        try:
+            refusal = self._refusal(host, content_length)
+            if refusal is None:
+                await app(scope, receive, send_with_headers)
+            else:
+                await refusal(scope, receive, send_with_headers)
+        except Exception:
+            logger.exception(
+                "unhandled_error",
+                method=scope["method"],
+                path=scope["path"],
+            )
+            if response_started:
+                raise  # too late for an error body; the server closes the connection
+            response = error_response(
+                status.HTTP_500_INTERNAL_SERVER_ERROR,
+                "INTERNAL_ERROR",
+                "Internal server error",
+            )
+            await response(scope, receive, send_with_headers)
+        finally:
+            if self.access_log is not None:
+                self.access_log.info(
                     "request_completed",
                     method=scope["method"],
                     path=scope["path"],
                     status_code=response_status,
                     duration_ms=round((time.perf_counter() - started) * 1000, 2),
                 )
+            REQUEST_ID.reset(request_context)
 
 
 class EnvelopeCORSMiddleware(CORSMiddleware):
