@@ -37,9 +37,6 @@ CLASS_ATTRIBUTES = frozenset({"metadata", "registry", "model_config", "model_fie
 TYPE_NAMES = frozenset({"bool", "date", "datetime", "decimal", "float", "int", "str", "uuid"})
 
 
-LINE_LENGTH = 88
-
-
 @dataclass(frozen=True)
 class FieldType:
     python: str  # annotation in models and responses
@@ -203,7 +200,7 @@ class Field:
     def model_line(self) -> str:
         """The SQLAlchemy declaration: `name: Mapped[str] = mapped_column(String(255))`."""
         annotation = f"Mapped[{self._optional(self.kind.python)}]"
-        return assignment(f"{self.name}: {annotation}", "mapped_column", [self.kind.column])
+        return f"    {self.name}: {annotation} = mapped_column({self.kind.column})"
 
     @property
     def sqlmodel_line(self) -> str:
@@ -230,8 +227,7 @@ class Field:
 
     @property
     def migration_line(self) -> str:
-        arguments = [f'"{self.name}"', self.kind.migration, f"nullable={self.optional}"]
-        return wrapped_call("sa.Column", arguments, indent="        ") + ","
+        return f'        sa.Column("{self.name}", {self.kind.migration}, nullable={self.optional}),'
 
     @property
     def samples(self) -> tuple[str, str]:
@@ -255,24 +251,7 @@ def _field_line(name: str, annotation: str, arguments: list[str]) -> str:
         return f"    {name}: {annotation}"
     if arguments == ["default=None"]:
         return f"    {name}: {annotation} = None"
-    return assignment(f"{name}: {annotation}", "Field", arguments)
-
-
-def assignment(target: str, callee: str, arguments: list[str], indent: str = "    ") -> str:
-    """`target = callee(arguments)` in a class body, wrapped as ruff formats it."""
-    return wrapped_call(f"{target} = {callee}", arguments, indent)
-
-
-def wrapped_call(head: str, arguments: list[str], indent: str = "    ") -> str:
-    """`head(arguments)`: on one line, else arguments on one line, else one per line."""
-    line = f"{indent}{head}({', '.join(arguments)})"
-    if len(line) <= LINE_LENGTH:
-        return line
-    inner = f"{indent}    {', '.join(arguments)}"
-    if len(inner) <= LINE_LENGTH:
-        return f"{indent}{head}(\n{inner}\n{indent})"
-    body = "".join(f"{indent}    {argument},\n" for argument in arguments)
-    return f"{indent}{head}(\n{body}{indent})"
+    return f"    {name}: {annotation} = Field({', '.join(arguments)})"
 
 
 class SpecError(ValueError):
@@ -429,7 +408,7 @@ class Resource:
     def not_null(self) -> str:
         """The update schema's NOT_NULL: the fields that may be left out, not cleared."""
         names = ", ".join(f'"{f.name}"' for f in self.required)
-        return assignment("NOT_NULL", "frozenset", [f"{{{names}}}"])
+        return f"    NOT_NULL = frozenset({{{names}}})"
 
     @property
     def article(self) -> str:
