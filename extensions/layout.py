@@ -15,8 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from copier_template_extensions import ContextHook
-
 # Every component of a resource (the built-in projects, and each one added later).
 RESOURCE_COMPONENTS = (
     "router",
@@ -301,50 +299,48 @@ def import_line(module: str, names: Iterable[str]) -> str:
     return f"from {module} import {', '.join(name.strip() for name in names if name.strip())}"
 
 
-class LayoutContext(ContextHook):
+def add_layout(context: dict[str, Any]) -> None:
     """Adds the layout helpers to every template's context.
 
-    The resource being rendered (`resource`, put there by extensions/resource.py)
-    is one of the layout's features.
+    The resource being rendered (`resource`, put there by extensions/resource.py
+    before this runs) is one of the layout's features.
     """
+    if "layout" not in context or "package_name" not in context:
+        return  # still asking the questions
+    kind, package = context["layout"], context["package_name"]
+    resource = context.get("resource")
+    layout = (
+        Layout(kind, package, resource=resource.feature, resource_entity=resource.name)
+        if resource
+        else Layout(kind, package)
+    )
 
-    def hook(self, context: dict[str, Any]) -> None:
-        if "layout" not in context or "package_name" not in context:
-            return  # still asking the questions
-        kind, package = context["layout"], context["package_name"]
-        resource = context.get("resource")
-        layout = (
-            Layout(kind, package, resource=resource.feature, resource_entity=resource.name)
-            if resource
-            else Layout(kind, package)
-        )
+    def resource_files(plural: str, singular: str) -> list[str]:
+        return Layout(kind, package, plural, singular).resource_paths(plural)
 
-        def resource_files(plural: str, singular: str) -> list[str]:
-            return Layout(kind, package, plural, singular).resource_paths(plural)
-
-        generating_resource = context.get("generate") == "resource" and resource is not None
-        context.update(
-            layered=layout.layered,
-            features=list(layout.features),
-            module=layout.module,
-            feature_dir=layout.feature_dir,
-            feature_file=layout.feature_file,
-            test_dir=layout.test_dir,
-            test_file=layout.test_file,
-            test_module=layout.test_module,
-            packages=layout.packages,
-            imports=layout.imports,
-            import_contracts=layout.import_contracts,
-            contract_toml=contract_toml,
-            import_line=import_line,
-            resource_files=resource_files,
-            mutation_paths=layout.mutation_paths,
-        )
-        if generating_resource:
-            # Everything is excluded but the resource's own files.
-            kept = [
-                *layout.resource_paths(resource.feature),
-                f"alembic/versions/{context['resource_migration_file']}",
-                ".copier-answers.*.yml",
-            ]
-            context["resource_exclusions"] = "\n".join(["*", *(f"!/{path}" for path in kept)])
+    generating_resource = context.get("generate") == "resource" and resource is not None
+    context.update(
+        layered=layout.layered,
+        features=list(layout.features),
+        module=layout.module,
+        feature_dir=layout.feature_dir,
+        feature_file=layout.feature_file,
+        test_dir=layout.test_dir,
+        test_file=layout.test_file,
+        test_module=layout.test_module,
+        packages=layout.packages,
+        imports=layout.imports,
+        import_contracts=layout.import_contracts,
+        contract_toml=contract_toml,
+        import_line=import_line,
+        resource_files=resource_files,
+        mutation_paths=layout.mutation_paths,
+    )
+    if generating_resource:
+        # Everything is excluded but the resource's own files.
+        kept = [
+            *layout.resource_paths(resource.feature),
+            f"alembic/versions/{context['resource_migration_file']}",
+            ".copier-answers.*.yml",
+        ]
+        context["resource_exclusions"] = "\n".join(["*", *(f"!/{path}" for path in kept)])

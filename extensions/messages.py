@@ -18,8 +18,7 @@ import textwrap
 from pathlib import Path
 
 import yaml
-from jinja2 import Environment, pass_context
-from jinja2.ext import Extension
+from jinja2 import pass_context
 from jinja2.runtime import Context
 
 # A release as Copier records it in `_commit` (`git describe --tags`): v0.4.0, or
@@ -189,9 +188,5 @@ def after_update(context: Context) -> str:
     )
 
 
-class Messages(Extension):
-    """Registers the functions of copier.yml's `_message_after_*`."""
-
-    def __init__(self, environment: Environment) -> None:
-        super().__init__(environment)
-        environment.globals.update(after_copy=after_copy, after_update=after_update)
+# The functions copier.yml's `_message_after_copy` and `_message_after_update` call.
+GLOBALS = {"after_copy": after_copy, "after_update": after_update}

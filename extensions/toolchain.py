@@ -20,8 +20,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from copier_template_extensions import ContextHook
-
 PYTHON_VERSION = "3.13"
 SUPPORTED_PYTHONS = ("3.11", "3.12", "3.13")
 RUFF_VERSION = "0.17.6"
@@ -31,13 +29,11 @@ DEPENDENCIES_AS_OF = "2026-12-03T00:00:00Z"
 LOCK_COMMAND = "uv run python -m tests.locks"
 
 
-class ToolchainContext(ContextHook):
-    """Adds the Python versions and the resolution date to every template's context."""
-
-    def hook(self, context: dict[str, Any]) -> None:
-        context.update(
-            python_version=PYTHON_VERSION,
-            supported_pythons=SUPPORTED_PYTHONS,
-            ruff_version=RUFF_VERSION,
-            dependencies_as_of=DEPENDENCIES_AS_OF,
-        )
+def add_toolchain(context: dict[str, Any]) -> None:
+    """Adds the Python versions, ruff's and the resolution date to every template's context."""
+    context.update(
+        python_version=PYTHON_VERSION,
+        supported_pythons=SUPPORTED_PYTHONS,
+        ruff_version=RUFF_VERSION,
+        dependencies_as_of=DEPENDENCIES_AS_OF,
+    )

@@ -21,9 +21,9 @@ from pathlib import Path
 # Copier runs this file by path; its siblings are the template's extensions.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from extensions.fields import pascal
 from extensions.formatting import ruff_binary
 from extensions.layout import Layout, contract_toml, import_line
-from extensions.resource import pascal
 from extensions.toolchain import RUFF_VERSION
 
 

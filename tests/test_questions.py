@@ -31,7 +31,6 @@ from extensions.answers import (
     NAME_RULE,
     PACKAGE_RULE,
     SLUG_RULE,
-    AnswerChecks,
     AnswerRefused,
     email_problem,
     given_answer_problem,
@@ -41,9 +40,8 @@ from extensions.answers import (
     slug_problem,
     slugify,
 )
+from extensions.context import TemplateContext
 from extensions.messages import changelog_between
-from extensions.resource import ResourceContext
-from extensions.update import UpdateChecks
 from tests.matrix import COPIER_YML, choice_questions
 
 PROBLEMS: dict[str, Callable[[str], str]] = {
@@ -268,7 +266,7 @@ def test_bad_emails(email: str) -> None:
 def test_defaults_pass_their_validators(tmp_path: Path) -> None:
     # Copier does not validate defaults when run with defaults=True: check them here.
     questions: dict[str, Any] = yaml.safe_load(COPIER_YML.read_text(encoding="utf-8"))
-    environment = Environment(extensions=[AnswerChecks, UpdateChecks, ResourceContext])
+    environment = Environment(extensions=[TemplateContext])
     # As Copier describes a new project: an empty destination, nothing given with -d.
     conf = {
         "dst_path": tmp_path,
@@ -295,7 +293,7 @@ def test_defaults_pass_their_validators(tmp_path: Path) -> None:
 
 
 def test_extension_registers_the_filters() -> None:
-    environment = Environment(extensions=[AnswerChecks])
+    environment = Environment(extensions=[TemplateContext])
     rendered = environment.from_string("{{ 'Ünïcode API v2' | slugify }}").render()
     assert rendered == "unicode-api-v2"
     for name in ("name_problem", "slug_problem", "package_name_problem", "email_problem"):
