@@ -37,9 +37,15 @@ def read_answers(path: Path) -> dict[str, Any]:
     every `copier copy` that the file is missing.
     """
     try:
-        answers = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (FileNotFoundError, NotADirectoryError):
         return {}
+    return parse_answers(text)
+
+
+def parse_answers(text: str) -> dict[str, Any]:
+    """The answers in an answers file's text ({} for anything but a mapping)."""
+    answers = yaml.safe_load(text)
     return answers if isinstance(answers, dict) else {}
 
 
