@@ -17,7 +17,6 @@ from typing import Any
 
 import yaml
 from copier.errors import UserMessageError
-from copier_template_extensions import ContextHook
 from jinja2 import Environment, meta
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -180,32 +179,34 @@ def choice_values(spec: Mapping[str, Any]) -> list[str]:
     return [str(value) for value in (choices.values() if isinstance(choices, dict) else choices)]
 
 
-class AnswerChecks(ContextHook):
-    """Registers the filters that copier.yml's defaults and validators use, and
-    refuses a bad answer given with `-d` before Copier asks anything.
+# The filters that copier.yml's defaults and validators use.
+FILTERS = {
+    "slugify": slugify,
+    "name_problem": name_problem,
+    "slug_problem": slug_problem,
+    "package_name_problem": package_name_problem,
+    "email_problem": email_problem,
+    "refuse": refuse,
+}
+
+
+class AnswerChecks:
+    """Refuses a bad answer given with `-d` before Copier asks anything.
 
     Copier validates an answer given with `-d` as it reaches its question and
     raises a `ValueError`, which its command line prints with a traceback. This
-    hook sees every render's context: as soon as the answers a given answer's
+    check sees every render's context: as soon as the answers a given answer's
     validator reads are known, it runs that validator (and checks the choices),
     and a refusal stops Copier with the message alone. Each given answer is
     checked once.
     """
 
     def __init__(self, environment: Environment) -> None:
-        super().__init__(environment)
-        environment.filters.update(
-            slugify=slugify,
-            name_problem=name_problem,
-            slug_problem=slug_problem,
-            package_name_problem=package_name_problem,
-            email_problem=email_problem,
-            refuse=refuse,
-        )
+        self.environment = environment
         self._checked: set[tuple[str, str]] = set()
         self._checking = False
 
-    def hook(self, context: dict[str, Any]) -> None:
+    def check(self, context: dict[str, Any]) -> None:
         conf = context["_copier_conf"]
         given = conf["data"]
         # An update's replays of the recorded answers (which carry `_commit`)

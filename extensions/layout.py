@@ -11,14 +11,9 @@ share one source:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-
-from copier_template_extensions import ContextHook
-
-LINE_LENGTH = 88
 
 # Every component of a resource (the built-in projects, and each one added later).
 RESOURCE_COMPONENTS = (
@@ -186,26 +181,17 @@ class Layout:
         return f"{self.package}.{spec_module}"
 
     def imports(self, *specs: str, indent: str = "") -> str:
-        """The first-party import block, sorted and wrapped as ruff's isort does.
+        """First-party imports, a `from` line per spec (ruff sorts them as it renders).
 
         Each spec is "module: name, name as alias", where module is either
         "<feature>.<component>" or a path under the package ("core.config").
         `indent` is that of the call's line (an `if TYPE_CHECKING:` block): the
-        lines after the first get it, and it counts towards the line length.
+        lines after the first get it.
         """
-        by_module: dict[str, set[str]] = {}
+        lines = []
         for spec in specs:
             module, _, names = spec.partition(":")
-            target = by_module.setdefault(self.resolve(module.strip()), set())
-            target.update(name.strip() for name in names.split(",") if name.strip())
-        lines: list[str] = []
-        for module in sorted(by_module, key=natural):
-            names = sorted(by_module[module], key=_member_key)
-            # As ruff does by default: plain names together, each alias on its own.
-            plain = [name for name in names if " as " not in name]
-            if plain:
-                lines.append(from_import(module, plain, indent))
-            lines.extend(from_import(module, [name], indent) for name in names if " as " in name)
+            lines.append(import_line(self.resolve(module.strip()), names.split(",")))
         return f"\n{indent}".join(lines)
 
     def import_contracts(self) -> list[dict[str, Any]]:
@@ -308,82 +294,53 @@ def _join(*parts: str) -> str:
     return "/".join(part for part in parts if part != ".")
 
 
-def natural(text: str) -> list[int | str]:
-    """Case-insensitive natural order, as ruff's isort sorts: v2 before v10."""
-    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text.lower())]
-
-
-def _member_key(name: str) -> tuple[int, list[int | str]]:
-    # ruff's isort (order-by-type): CONSTANTS, then Classes, then everything else.
-    bare = name.split(" as ")[0]
-    if bare.isupper() and len(bare) > 1:
-        kind = 0
-    elif bare[:1].isupper():
-        kind = 1
-    else:
-        kind = 2
-    return kind, natural(bare)
-
-
 def import_line(module: str, names: Iterable[str]) -> str:
-    """`from module import names`, the names in ruff's order."""
-    return from_import(module, sorted(names, key=_member_key))
+    """`from module import names`."""
+    return f"from {module} import {', '.join(name.strip() for name in names if name.strip())}"
 
 
-def from_import(module: str, names: list[str], indent: str = "") -> str:
-    """One `from` import at `indent`, wrapped one name per line when too long (as
-    ruff formats); the first line's indent is the caller's."""
-    line = f"from {module} import {', '.join(names)}"
-    if len(indent + line) <= LINE_LENGTH:
-        return line
-    body = "".join(f"{indent}    {name},\n" for name in names)
-    return f"from {module} import (\n{body}{indent})"
-
-
-class LayoutContext(ContextHook):
+def add_layout(context: dict[str, Any]) -> None:
     """Adds the layout helpers to every template's context.
 
-    The resource being rendered (`resource`, put there by extensions/resource.py)
-    is one of the layout's features.
+    The resource being rendered (`resource`, put there by extensions/resource.py
+    before this runs) is one of the layout's features.
     """
+    if "layout" not in context or "package_name" not in context:
+        return  # still asking the questions
+    kind, package = context["layout"], context["package_name"]
+    resource = context.get("resource")
+    layout = (
+        Layout(kind, package, resource=resource.feature, resource_entity=resource.name)
+        if resource
+        else Layout(kind, package)
+    )
 
-    def hook(self, context: dict[str, Any]) -> None:
-        if "layout" not in context or "package_name" not in context:
-            return  # still asking the questions
-        kind, package = context["layout"], context["package_name"]
-        resource = context.get("resource")
-        layout = (
-            Layout(kind, package, resource=resource.feature, resource_entity=resource.name)
-            if resource
-            else Layout(kind, package)
-        )
+    def resource_files(plural: str, singular: str) -> list[str]:
+        return Layout(kind, package, plural, singular).resource_paths(plural)
 
-        def resource_files(plural: str, singular: str) -> list[str]:
-            return Layout(kind, package, plural, singular).resource_paths(plural)
-
-        generating_resource = context.get("generate") == "resource" and resource is not None
-        context.update(
-            layered=layout.layered,
-            features=list(layout.features),
-            module=layout.module,
-            feature_dir=layout.feature_dir,
-            feature_file=layout.feature_file,
-            test_dir=layout.test_dir,
-            test_file=layout.test_file,
-            test_module=layout.test_module,
-            packages=layout.packages,
-            imports=layout.imports,
-            import_contracts=layout.import_contracts,
-            contract_toml=contract_toml,
-            import_line=import_line,
-            resource_files=resource_files,
-            mutation_paths=layout.mutation_paths,
-        )
-        if generating_resource:
-            # Everything is excluded but the resource's own files.
-            kept = [
-                *layout.resource_paths(resource.feature),
-                f"alembic/versions/{context['resource_migration_file']}",
-                ".copier-answers.*.yml",
-            ]
-            context["resource_exclusions"] = "\n".join(["*", *(f"!/{path}" for path in kept)])
+    generating_resource = context.get("generate") == "resource" and resource is not None
+    context.update(
+        layered=layout.layered,
+        features=list(layout.features),
+        module=layout.module,
+        feature_dir=layout.feature_dir,
+        feature_file=layout.feature_file,
+        test_dir=layout.test_dir,
+        test_file=layout.test_file,
+        test_module=layout.test_module,
+        packages=layout.packages,
+        imports=layout.imports,
+        import_contracts=layout.import_contracts,
+        contract_toml=contract_toml,
+        import_line=import_line,
+        resource_files=resource_files,
+        mutation_paths=layout.mutation_paths,
+    )
+    if generating_resource:
+        # Everything is excluded but the resource's own files.
+        kept = [
+            *layout.resource_paths(resource.feature),
+            f"alembic/versions/{context['resource_migration_file']}",
+            ".copier-answers.*.yml",
+        ]
+        context["resource_exclusions"] = "\n".join(["*", *(f"!/{path}" for path in kept)])

@@ -13,14 +13,13 @@ from __future__ import annotations
 import itertools
 import re
 import shlex
-import subprocess
 import textwrap
 from pathlib import Path
 
-import yaml
-from jinja2 import Environment, pass_context
-from jinja2.ext import Extension
+from jinja2 import pass_context
 from jinja2.runtime import Context
+
+from .service import git_output, parse_answers
 
 # A release as Copier records it in `_commit` (`git describe --tags`): v0.4.0, or
 # v0.4.0-3-gdced7d2 for a commit three past it.
@@ -84,20 +83,9 @@ def commands(*lines: tuple[str, str]) -> str:
     )
 
 
-def git(project: Path, *arguments: str) -> str:
-    """What git prints in the project, or "" when it fails."""
-    try:
-        completed = subprocess.run(
-            ["git", *arguments], cwd=project, capture_output=True, text=True, check=False
-        )
-    except OSError:
-        return ""
-    return completed.stdout if completed.returncode == 0 else ""
-
-
 def changed_files(project: Path) -> list[str]:
     """What git shows as changed in the project (after an update)."""
-    status = git(project, "status", "--porcelain", "--untracked-files=all", ".")
+    status = git_output(project, "status", "--porcelain", "--untracked-files=all", ".") or ""
     return [line[3:] for line in status.splitlines()]
 
 
@@ -107,8 +95,8 @@ def committed_release(project: Path, answers_file: str) -> str | None:
     `copier update` runs on a clean work tree, so HEAD holds the answers file as
     it was before the update rewrote it.
     """
-    recorded = yaml.safe_load(git(project, "show", f"HEAD:./{answers_file}") or "{}")
-    commit = recorded.get("_commit") if isinstance(recorded, dict) else None
+    recorded = parse_answers(git_output(project, "show", f"HEAD:./{answers_file}") or "")
+    commit = recorded.get("_commit")
     return str(commit) if commit is not None else None
 
 
@@ -189,9 +177,5 @@ def after_update(context: Context) -> str:
     )
 
 
-class Messages(Extension):
-    """Registers the functions of copier.yml's `_message_after_*`."""
-
-    def __init__(self, environment: Environment) -> None:
-        super().__init__(environment)
-        environment.globals.update(after_copy=after_copy, after_update=after_update)
+# The functions copier.yml's `_message_after_copy` and `_message_after_update` call.
+GLOBALS = {"after_copy": after_copy, "after_update": after_update}

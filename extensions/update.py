@@ -11,12 +11,9 @@ returns the message Copier shows, or an empty string when all is well.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-import yaml
-from jinja2 import Environment
-from jinja2.ext import Extension
+from .service import recorded_answers
 
 # Answers an update cannot change, and why: each moves or rewrites code under the
 # service team's own modules, which Copier would leave behind, broken.
@@ -34,20 +31,6 @@ FIXED_ANSWERS = {
         "your team wrote in the old one would be left behind"
     ),
 }
-
-
-def recorded_answers(conf: Mapping[str, Any]) -> dict[str, Any]:
-    """The answers file of the project being rendered into, or {} for a new project.
-
-    `conf` is Copier's `_copier_conf`. Read directly rather than through
-    `_external_data`, which warns on every `copier copy` that the file is missing.
-    """
-    path = Path(conf["dst_path"]) / conf["answers_file"]
-    try:
-        recorded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, NotADirectoryError):
-        return {}
-    return recorded if isinstance(recorded, dict) else {}
 
 
 def update_problem(value: Any, question: str, conf: Mapping[str, Any]) -> str:
@@ -80,9 +63,5 @@ def fixed_answer_problem(question: str, previous: Any, value: Any) -> str:
     )
 
 
-class UpdateChecks(Extension):
-    """Registers the filter that copier.yml's validators use on update."""
-
-    def __init__(self, environment: Environment) -> None:
-        super().__init__(environment)
-        environment.filters["update_problem"] = update_problem
+# The filter copier.yml's validators use on update.
+FILTERS = {"update_problem": update_problem}

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from extensions.resource import alembic_heads
+from extensions.service import alembic_heads
 
 MERGE = '''"""Merge the heads {listed} (the template's and the service's own).
 

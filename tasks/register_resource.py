@@ -14,45 +14,33 @@ left alone, so running it twice changes nothing.
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 from pathlib import Path
 
 # Copier runs this file by path; its siblings are the template's extensions.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from extensions.layout import Layout, contract_toml, from_import, natural
-from extensions.resource import pascal
+from extensions.fields import pascal
+from extensions.formatting import ruff_binary
+from extensions.layout import Layout, contract_toml, import_line
+from extensions.toolchain import RUFF_VERSION
 
 
 class RegistrationError(Exception):
     """A file lacks the place a resource is registered in."""
 
 
-def add_import(source: str, statement: str, package: str) -> str:
-    """Insert a `from <package>... import` line where ruff's isort would put it."""
+def add_import(source: str, statement: str) -> str:
+    """Add an import statement below `from __future__ import annotations` (ruff,
+    run on the file afterwards, moves it where it belongs)."""
     if statement in source.splitlines():
         return source
-    lines = source.splitlines(keepends=True)
-    module = statement.split()[1]
-    first_party = re.compile(rf"^from ({re.escape(package)}\.\S+) import")
-    position = None
-    for index, line in enumerate(lines):
-        match = first_party.match(line)
-        if not match:
-            continue
-        if natural(match.group(1)) > natural(module):
-            position = index
-            break
-        # After this statement, and after its continuation lines if it is wrapped.
-        position = index + 1
-        if line.rstrip().endswith("("):
-            while not lines[position - 1].startswith(")"):
-                position += 1
-    if position is None:
-        msg = f"no `from {package}.` import to place {statement!r} beside"
+    future = "from __future__ import annotations\n"
+    if future not in source:
+        msg = f"no `{future.strip()}` to add {statement!r} below"
         raise RegistrationError(msg)
-    lines.insert(position, statement + "\n")
-    return "".join(lines)
+    return source.replace(future, f"{future}{statement}\n", 1)
 
 
 def add_to_tuple(source: str, name: str, entry: str) -> str:
@@ -90,19 +78,13 @@ def register(project: Path, layout: Layout, singular: str, plural: str) -> None:
     edits = {
         project / "src" / package / "main.py": lambda source: add_to_tuple(
             add_import(
-                source,
-                from_import(layout.module(plural, "router"), [f"router as {plural}_router"]),
-                package,
+                source, import_line(layout.module(plural, "router"), [f"router as {plural}_router"])
             ),
             "ROUTERS",
             f"{plural}_router",
         ),
         project / "alembic" / "env.py": lambda source: add_to_tuple(
-            add_import(
-                source,
-                from_import(layout.module(plural, "models"), [pascal(singular)]),
-                package,
-            ),
+            add_import(source, import_line(layout.module(plural, "models"), [pascal(singular)])),
             "TABLES",
             pascal(singular),
         ),
@@ -121,6 +103,11 @@ def register(project: Path, layout: Layout, singular: str, plural: str) -> None:
     for path, source in changed.items():
         path.write_text(source, encoding="utf-8")
         print(f"registered {plural} in {path.relative_to(project)}")
+    # The imports sorted and the lines wrapped by ruff, under the service's settings.
+    python = [str(path.relative_to(project)) for path in changed if path.suffix == ".py"]
+    ruff = ruff_binary(RUFF_VERSION)
+    for command in (["check", "--select", "I", "--fix"], ["format"]):
+        subprocess.run([ruff, *command, "--quiet", *python], cwd=project, check=True)
 
 
 def main(argv: list[str]) -> None:

@@ -1,19 +1,16 @@
-"""extensions/layout.py: where components live, the import blocks it writes, and
+"""extensions/layout.py: where components live, the import lines it writes, and
 the import-linter contracts it derives, for both layouts."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tomllib
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import pytest
 
 from extensions.layout import (
     FEATURES,
     LAYERS,
-    LINE_LENGTH,
     RESOURCE_COMPONENTS,
     Layout,
     contract_toml,
@@ -30,155 +27,25 @@ ALL_COMPONENTS = [
 ]
 
 
-def ruff_isort_diff(source: str, package: str, directory: Path) -> str:
-    """What ruff's isort would change in `source`, as a diff ('' when nothing).
-
-    Isolated from any configuration except what a rendered project sets for
-    imports: line length 88; `package` is first-party because, in the project, it
-    is found under src/.
-    """
-    path = directory / "snippet.py"
-    path.write_text(source, encoding="utf-8")
-    result = subprocess.run(
-        [
-            sys.executable, "-m", "ruff", "check", "--select", "I", "--isolated",
-            "--line-length", str(LINE_LENGTH),
-            "--config", f"lint.isort.known-first-party = [{package!r}]",
-            "--diff", str(path),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
-    assert result.returncode in (0, 1), result.stderr
-    return result.stdout
-
-
-def module_snippet(import_block: str) -> str:
-    """A module as the template writes one: future import, stdlib, third party, ours."""
-    return (
-        "from __future__ import annotations\n\n"
-        "import logging\n\n"
-        "from fastapi import APIRouter\n\n"
-        f"{import_block}\n\n"
-        "logger = logging.getLogger(__name__)\n"
-    )
-
-
-def exactly(length: int) -> str:
-    """A spec whose single import line is `length` characters long with package app."""
-    prefix = f"from {PACKAGE}.core.config import "
-    return "core.config: " + "n" * (length - len(prefix))
-
-
-SPEC_MIXES = [
-    pytest.param(PACKAGE, ("projects.service: ProjectService",), id="single"),
-    pytest.param(
-        PACKAGE,
-        (
-            "projects.service: ProjectService",
-            "core.config: Settings, get_settings",
-            "users.models: User",
-            "auth.dependencies: current_user, CurrentUser",
-            "health.schemas: HealthRead",
-            "projects.repository: ProjectRepository",
-        ),
-        id="features-and-core",
-    ),
-    pytest.param(
-        PACKAGE,
-        (
-            "core.config: get_settings, Settings, DEFAULT_PAGE_SIZE",
-            "projects.schemas: ProjectRead, ProjectCreate, PROJECT_NAME_MAX, project_filter",
-        ),
-        id="constants-classes-functions",
-    ),
-    pytest.param(
-        PACKAGE,
-        (
-            "projects.exceptions: ProjectNotFoundError, ProjectAlreadyExistsError, "
-            "ProjectPermissionDeniedError",
-            "users.repository: UserRepository",
-        ),
-        id="wrapped",
-    ),
-    pytest.param(
-        PACKAGE,
-        ("core.database: Base", "core.database: get_session", "projects.models: Project"),
-        id="same-module-twice",
-    ),
-    pytest.param(
-        PACKAGE,
-        (
-            "health.router: router as health_router",
-            "projects.router: router as projects_router",
-            "auth.router: router as auth_router",
-            "users.router: router as users_router",
-        ),
-        id="lone-aliases",
-    ),
-    pytest.param(PACKAGE, (exactly(LINE_LENGTH),), id="line-at-limit"),
-    pytest.param(PACKAGE, (exactly(LINE_LENGTH + 1),), id="line-over-limit"),
-    pytest.param(
-        "billing_service",
-        (
-            "users.service: UserService, hash_password",
-            "core.security: create_access_token, decode_access_token, TokenPayload",
-        ),
-        id="other-package",
-    ),
-    pytest.param(
-        PACKAGE,
-        ("core.database: Base, get_session as session_dependency",),
-        id="alias-beside-other-names",
-    ),
-    pytest.param(
-        PACKAGE,
-        ("core.v2: a", "core.v10: b", "core.config: Item2, Item10"),
-        id="numbers",
-    ),
-]
-
-
 @pytest.mark.parametrize("kind", LAYOUTS)
-@pytest.mark.parametrize(("package", "specs"), SPEC_MIXES)
-def test_imports_are_sorted_as_ruff_sorts_them(
-    tmp_path: Path, kind: str, package: str, specs: tuple[str, ...]
-) -> None:
-    block = Layout(kind=kind, package=package).imports(*specs)
-    diff = ruff_isort_diff(module_snippet(block), package, tmp_path)
-    assert diff == "", f"ruff would reorder the block:\n{block}\n{diff}"
-
-
-def test_imports_wrap_only_past_the_line_length() -> None:
-    layout = Layout(kind="layered", package=PACKAGE)
-    assert "\n" not in layout.imports(exactly(LINE_LENGTH))
-    assert layout.imports(exactly(LINE_LENGTH + 1)).endswith(",\n)")
-
-
-def test_an_indented_block_wraps_as_ruff_formats_it(tmp_path: Path) -> None:
-    layout = Layout(kind="layered", package=PACKAGE)
-    specs = (exactly(LINE_LENGTH - 4), "users.models: User")
-    block = layout.imports(*specs, indent="    ")
-    module = (
-        "from __future__ import annotations\n\n"
-        "from typing import TYPE_CHECKING\n\n"
-        f"if TYPE_CHECKING:\n    {block}\n"
+def test_imports_name_each_module_where_the_layout_puts_it(kind: str) -> None:
+    """One `from` line per spec, the component resolved for the layout; ruff sorts
+    and wraps them as the file renders (extensions/formatting.py)."""
+    layout = Layout(kind=kind, package=PACKAGE)
+    block = layout.imports(
+        "projects.service: ProjectService", "core.config: Settings, get_settings"
     )
-    path = tmp_path / "indented.py"
-    path.write_text(module, encoding="utf-8")
-    formatted = subprocess.run(
-        [
-            sys.executable, "-m", "ruff", "format", "--isolated",
-            "--line-length", str(LINE_LENGTH), "--diff", str(path),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
-    assert formatted.returncode == 0, f"ruff would reformat:\n{module}\n{formatted.stdout}"
-    assert "\n" not in layout.imports(exactly(LINE_LENGTH - 4), indent="    ")
-    assert layout.imports(exactly(LINE_LENGTH - 3), indent="    ").endswith(",\n    )")
+    assert block.splitlines() == [
+        f"from {layout.module('projects', 'service')} import ProjectService",
+        "from app.core.config import Settings, get_settings",
+    ]
+
+
+def test_an_indented_block_indents_every_line() -> None:
+    block = Layout(kind="layered", package=PACKAGE).imports(
+        "core.config: Settings", "users.models: User", indent="    "
+    )
+    assert block == ("from app.core.config import Settings\n    from app.models.user import User")
 
 
 # ------------------------------------------------------------------------- mappings

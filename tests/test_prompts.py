@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from extensions.answers import PACKAGE_RULE, SLUG_RULE
-from extensions.resource import service_problem
+from extensions.service import service_problem
 from tests.harness import PerCombination, RenderedProject, copy_working_tree, render
 from tests.matrix import COPIER_YML, Combination, combinations
 from tests.test_resources import git

@@ -31,7 +31,6 @@ from extensions.answers import (
     NAME_RULE,
     PACKAGE_RULE,
     SLUG_RULE,
-    AnswerChecks,
     AnswerRefused,
     email_problem,
     given_answer_problem,
@@ -41,9 +40,8 @@ from extensions.answers import (
     slug_problem,
     slugify,
 )
+from extensions.context import TemplateContext
 from extensions.messages import changelog_between
-from extensions.resource import ResourceContext
-from extensions.update import UpdateChecks
 from tests.matrix import COPIER_YML, choice_questions
 
 PROBLEMS: dict[str, Callable[[str], str]] = {
@@ -191,22 +189,24 @@ def test_slug_derived_from_a_valid_name_is_valid(name: str) -> None:
     assert slug_problem(slugify(name)) == ""
 
 
+# Each refusal leads with the rule (imported, not copied) and names what is wrong:
+# the answer itself, or the characters or words that make it wrong.
 @pytest.mark.parametrize(
-    ("name", "reason"),
+    ("name", "names"),
     [
-        ("", "must not be empty"),
-        ("   ", "must not be empty"),
-        ("42", "'42' has no letter a-z"),
-        ('The "Best" Service', 'without "'),
-        ("Back\\slash", 'without "'),
-        ("Tab\tService", 'without "'),
+        ("", ["empty"]),
+        ("   ", ["empty"]),
+        ("42", ["'42'", "letter"]),
+        ('The "Best" Service', ['"']),
+        ("Back\\slash", ["\\"]),
+        ("Tab\tService", ["control"]),
     ],
     ids=["empty", "blank", "no-letter", "double-quote", "backslash", "control-character"],
 )
-def test_name_problem(name: str, reason: str) -> None:
+def test_name_problem(name: str, names: list[str]) -> None:
     problem = name_problem(name)
     assert problem.startswith(NAME_RULE)
-    assert reason in problem
+    assert all(word in problem for word in names)
 
 
 @pytest.mark.parametrize("slug", ["billing-service", "a", "api-v2", "x1-2y"])
@@ -216,7 +216,9 @@ def test_good_slugs(slug: str) -> None:
 
 @pytest.mark.parametrize("slug", ["My_Service", "-x", "a--b", "billing-", "2fa", "", "a b"])
 def test_bad_slugs(slug: str) -> None:
-    assert slug_problem(slug).startswith(f"{SLUG_RULE}: {slug!r} is not")
+    problem = slug_problem(slug)
+    assert problem.startswith(SLUG_RULE)
+    assert repr(slug) in problem
 
 
 @pytest.mark.parametrize("package", ["app", "billing_service", "svc2", "my_app"])
@@ -224,28 +226,29 @@ def test_good_package_names(package: str) -> None:
     assert package_name_problem(package) == ""
 
 
+# The answer, and what makes it wrong: the rule it breaks, or what it would shadow.
 BAD_PACKAGE_NAMES = [
-    ("my-app", "'my-app' is not a Python identifier"),
-    ("café", "'café' is not a Python identifier"),  # an identifier, but not ASCII
-    ("", "'' is not a Python identifier"),
-    ("None", "not a Python keyword such as 'None'"),
-    ("case", "not a Python keyword such as 'case'"),  # a soft keyword
-    ("Billing", "lowercase: 'billing', not 'Billing'"),
-    ("asyncio", "not 'asyncio': it would shadow the standard library"),
-    ("pydantic", "not 'pydantic': it would shadow the 'pydantic' package"),
-    ("tests", "not 'tests': it would shadow the 'tests' package"),
+    ("my-app", ["identifier"]),
+    ("café", ["identifier"]),  # an identifier, but not ASCII
+    ("", ["identifier"]),
+    ("None", ["keyword"]),
+    ("case", ["keyword"]),  # a soft keyword
+    ("Billing", ["lowercase", "'billing'"]),  # and the name it would take
+    ("asyncio", ["shadow", "standard library"]),
+    ("pydantic", ["shadow", "'pydantic' package"]),
+    ("tests", ["shadow", "'tests' package"]),
 ]
 
 
 @pytest.mark.parametrize(
-    ("package", "reason"),
+    ("package", "names"),
     BAD_PACKAGE_NAMES,
     ids=[package or "empty" for package, _ in BAD_PACKAGE_NAMES],
 )
-def test_bad_package_names(package: str, reason: str) -> None:
+def test_bad_package_names(package: str, names: list[str]) -> None:
     problem = package_name_problem(package)
     assert problem.startswith(PACKAGE_RULE)
-    assert reason in problem
+    assert all(word in problem for word in [repr(package), *names])
 
 
 @pytest.mark.parametrize("email", ["platform@example.com", "first.last+tag@sub.example.org"])
@@ -255,13 +258,15 @@ def test_good_emails(email: str) -> None:
 
 @pytest.mark.parametrize("email", ["nobody", "a@b", "a b@example.com", "@example.com", "a@b.c"])
 def test_bad_emails(email: str) -> None:
-    assert email_problem(email) == f"{EMAIL_RULE}: {email!r} is not an e-mail address."
+    problem = email_problem(email)
+    assert problem.startswith(EMAIL_RULE)
+    assert repr(email) in problem
 
 
 def test_defaults_pass_their_validators(tmp_path: Path) -> None:
     # Copier does not validate defaults when run with defaults=True: check them here.
     questions: dict[str, Any] = yaml.safe_load(COPIER_YML.read_text(encoding="utf-8"))
-    environment = Environment(extensions=[AnswerChecks, UpdateChecks, ResourceContext])
+    environment = Environment(extensions=[TemplateContext])
     # As Copier describes a new project: an empty destination, nothing given with -d.
     conf = {
         "dst_path": tmp_path,
@@ -288,7 +293,7 @@ def test_defaults_pass_their_validators(tmp_path: Path) -> None:
 
 
 def test_extension_registers_the_filters() -> None:
-    environment = Environment(extensions=[AnswerChecks])
+    environment = Environment(extensions=[TemplateContext])
     rendered = environment.from_string("{{ 'Ünïcode API v2' | slugify }}").render()
     assert rendered == "unicode-api-v2"
     for name in ("name_problem", "slug_problem", "package_name_problem", "email_problem"):

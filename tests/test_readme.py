@@ -35,6 +35,7 @@ import httpx
 import pytest
 import yaml
 
+from extensions.toolchain import RUFF_VERSION
 from tests.harness import clean_environment, free_port, run_command, stop
 from tests.test_update import (
     FIRST,
@@ -58,8 +59,10 @@ FENCE = re.compile(r"^```bash\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 HEADING = re.compile(r"^#+ (.+)$", re.MULTILINE)
 MARKER = re.compile(r"<!-- readme-test: (serve|ci|exit \d+|skip: \S.*?) -->\n*\Z")
 ANY_MARKER = re.compile(r"<!-- readme-test:.*?-->")
-# `uvx --with copier-template-extensions==X copier@Y`, as both READMEs pin them.
-UVX_COPIER = re.compile(r"uvx --with copier-template-extensions==([\w.]+) copier@([\w.]+)")
+# `uvx --with copier-template-extensions==X --with ruff==Y copier@Z`, as both READMEs pin them.
+UVX_COPIER = re.compile(
+    r"uvx --with copier-template-extensions==([\w.]+) --with ruff==([\w.]+) copier@([\w.]+)"
+)
 SERVE_SECONDS = 120
 
 
@@ -102,12 +105,12 @@ def blocks_of(readme: str, text: str) -> list[Block]:
     return blocks
 
 
-def pins(text: str) -> set[tuple[str, str]]:
+def pins(text: str) -> set[tuple[str, str, str]]:
     return set(UVX_COPIER.findall(text))
 
 
-def locked_versions() -> tuple[str, str]:
-    """The versions of copier-template-extensions and Copier in this repository's uv.lock."""
+def locked_versions() -> tuple[str, str, str]:
+    """The versions of copier-template-extensions, ruff and Copier in this repository's uv.lock."""
     lock = (REPO_ROOT / "uv.lock").read_text(encoding="utf-8")
 
     def version(package: str) -> str:
@@ -115,7 +118,7 @@ def locked_versions() -> tuple[str, str]:
         assert found, f"uv.lock locks no {package}"
         return found.group(1)
 
-    return version("copier-template-extensions"), version("copier")
+    return version("copier-template-extensions"), version("ruff"), version("copier")
 
 
 # ------------------------------------------------------------------------- running
@@ -245,8 +248,10 @@ class Blocks:
 
 
 def test_readmes_pin_the_copier_the_tests_run() -> None:
-    """Both READMEs run Copier and its extension loader at uv.lock's versions."""
+    """Both READMEs run Copier, its extension loader and ruff at uv.lock's versions,
+    and that ruff is the one rendered services pin (what formats them as they render)."""
     locked = locked_versions()
+    assert locked[1] == RUFF_VERSION
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     rendered = (REPO_ROOT / "template" / "README.md.jinja").read_text(encoding="utf-8")
     assert pins(readme) == {locked}

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from extensions.fields import FIELD_TYPES, parse_fields
 from extensions.layout import Layout
-from extensions.resource import FIELD_TYPES, parse_fields, pluralize
+from extensions.resource import pluralize
 from tests.harness import (
     RESOURCES,
     Environments,

@@ -26,7 +26,7 @@ from copier.errors import UserMessageError
 
 from extensions.answers import given_answer_problem
 from extensions.layout import Layout
-from extensions.resource import alembic_heads
+from extensions.service import alembic_heads
 from extensions.update import fixed_answer_problem
 from migrations.merge_alembic_heads import merge_heads
 from migrations.rename_answers import rename_answers
