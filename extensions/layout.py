@@ -257,12 +257,35 @@ class Layout:
                 "forbidden_modules": features,
             },
         ]
+        contracts.append(self.users_contract())
         contracts += [
             self.repository_contract(feature)
             for feature, (_, components) in FEATURES.items()
             if "repository" in components
         ]
         return contracts
+
+    def users_contract(self) -> dict[str, Any]:
+        """Every feature may build on users (the current user is theirs); users
+        imports no other feature, directly or not, so no cycle runs through it."""
+        return {
+            "name": "The users feature imports no other feature",
+            "type": "forbidden",
+            "source_modules": self.feature_modules("users"),
+            "forbidden_modules": [
+                module
+                for feature in self.features
+                if feature != "users"
+                for module in self.feature_modules(feature)
+            ],
+        }
+
+    def feature_modules(self, feature: str) -> list[str]:
+        """The modules of a feature: its folder, or its file in each layer."""
+        if not self.layered:
+            return [f"{self.package}.features.{feature}"]
+        _, components = self.features[feature]
+        return [self.module(feature, component) for component in components]
 
     def repository_contract(self, feature: str) -> dict[str, Any]:
         """Only the feature itself (and the CLI, a composition root) imports its repository.

@@ -279,9 +279,10 @@ def test_import_contracts_shape(kind: str) -> None:
     names = [contract["name"] for contract in contracts]
     assert len(set(names)) == len(names), "contract names must be unique"
     repository_features = [f for f, (_, cs) in FEATURES.items() if "repository" in cs]
-    # Layers, web-free, core-free, then one per feature that has a repository.
+    # Layers, web-free, core-free, users-free, then one per feature that has a repository.
     assert [contract["type"] for contract in contracts] == [
         "layers",
+        "forbidden",
         "forbidden",
         "forbidden",
         *["protected"] * len(repository_features),
@@ -299,6 +300,22 @@ def test_import_contracts_shape(kind: str) -> None:
             module == forbidden or module.startswith(forbidden + ".")
             for forbidden in core_free["forbidden_modules"]
         ), module
+
+
+@pytest.mark.parametrize("kind", LAYOUTS)
+def test_users_imports_no_other_feature(kind: str) -> None:
+    layout = Layout(kind=kind, package=PACKAGE, resource="invoices", resource_entity="invoice")
+    contract = layout.users_contract()
+    assert contract["type"] == "forbidden"
+
+    def inside(module: str, modules: list[str]) -> bool:
+        return any(module == m or module.startswith(m + ".") for m in modules)
+
+    for feature, (_, components) in layout.features.items():
+        for component in components:
+            module = layout.module(feature, component)
+            side = "source_modules" if feature == "users" else "forbidden_modules"
+            assert inside(module, contract[side]), (module, side)
 
 
 @pytest.mark.parametrize("kind", LAYOUTS)
