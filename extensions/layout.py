@@ -133,6 +133,11 @@ class Layout:
         path = _join("tests", self.test_dir(feature), self.test_file(feature, kind))
         return path.removesuffix(".py").replace("/", ".")
 
+    def layer_package(self, component: str) -> str:
+        """The folder of a layer when layered ('routers'); '' when feature-sliced,
+        so that Copier skips a template file named by it."""
+        return LAYERED_MODULES[component].split(".")[0] if self.layered else ""
+
     @property
     def packages(self) -> list[str]:
         """Folders under the package that need an __init__.py, beyond core/."""
@@ -394,7 +399,7 @@ class LayoutContext(ContextHook):
             test_dir=layout.test_dir,
             test_file=layout.test_file,
             test_module=layout.test_module,
-            packages=layout.packages,
+            layer_package=layout.layer_package,
             imports=layout.imports,
             import_contracts=layout.import_contracts,
             contract_toml=contract_toml,

@@ -18,7 +18,8 @@ from extensions.layout import (
     Layout,
     contract_toml,
 )
-from tests.matrix import choice_questions
+from tests.matrix import COPIER_YML, choice_questions
+from tests.template_map import TEMPLATE, header, is_component, readme_table, rows, table
 
 LAYOUTS = tuple(choice_questions()["layout"])
 PACKAGE = "app"
@@ -356,3 +357,20 @@ def test_feature_sliced_layers_contract() -> None:
     # router alone): each is optional, written in parentheses.
     assert contract["layers"] == [f"({layer})" for layer in LAYERS]
     assert [layer.strip("()") for layer in contract["layers"]] == list(LAYERS)
+
+
+def test_the_readme_maps_every_template_file_to_its_output() -> None:
+    assert readme_table(COPIER_YML.parent / "README.md") == table(), (
+        "README.md's map is out of date: paste `uv run python -m tests.template_map`"
+    )
+
+
+def test_each_component_template_opens_naming_its_two_outputs() -> None:
+    wrong = []
+    for file, layered, sliced in rows():
+        name = file.strip("`")
+        if is_component(name):
+            first = (TEMPLATE / name).read_text(encoding="utf-8").splitlines()[0]
+            if first != header(layered, sliced, "resource.feature" in name):
+                wrong.append(name)
+    assert wrong == []
