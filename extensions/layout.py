@@ -128,6 +128,11 @@ class Layout:
         path = _join("tests", self.test_dir(feature), self.test_file(feature, kind))
         return path.removesuffix(".py").replace("/", ".")
 
+    def layer_package(self, component: str) -> str:
+        """The folder of a layer when layered ('routers'); '' when feature-sliced,
+        so that Copier skips a template file named by it."""
+        return LAYERED_MODULES[component].split(".")[0] if self.layered else ""
+
     @property
     def packages(self) -> list[str]:
         """Folders under the package that need an __init__.py, beyond core/."""
@@ -243,12 +248,35 @@ class Layout:
                 "forbidden_modules": features,
             },
         ]
+        contracts.append(self.users_contract())
         contracts += [
             self.repository_contract(feature)
             for feature, (_, components) in FEATURES.items()
             if "repository" in components
         ]
         return contracts
+
+    def users_contract(self) -> dict[str, Any]:
+        """Every feature may build on users (the current user is theirs); users
+        imports no other feature, directly or not, so no cycle runs through it."""
+        return {
+            "name": "The users feature imports no other feature",
+            "type": "forbidden",
+            "source_modules": self.feature_modules("users"),
+            "forbidden_modules": [
+                module
+                for feature in self.features
+                if feature != "users"
+                for module in self.feature_modules(feature)
+            ],
+        }
+
+    def feature_modules(self, feature: str) -> list[str]:
+        """The modules of a feature: its folder, or its file in each layer."""
+        if not self.layered:
+            return [f"{self.package}.features.{feature}"]
+        _, components = self.features[feature]
+        return [self.module(feature, component) for component in components]
 
     def repository_contract(self, feature: str) -> dict[str, Any]:
         """Only the feature itself (and the CLI, a composition root) imports its repository.
@@ -328,7 +356,7 @@ def add_layout(context: dict[str, Any]) -> None:
         test_dir=layout.test_dir,
         test_file=layout.test_file,
         test_module=layout.test_module,
-        packages=layout.packages,
+        layer_package=layout.layer_package,
         imports=layout.imports,
         import_contracts=layout.import_contracts,
         contract_toml=contract_toml,

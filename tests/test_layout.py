@@ -15,7 +15,8 @@ from extensions.layout import (
     Layout,
     contract_toml,
 )
-from tests.matrix import choice_questions
+from tests.matrix import COPIER_YML, choice_questions
+from tests.template_map import TEMPLATE, header, is_component, readme_table, rows, table
 
 LAYOUTS = tuple(choice_questions()["layout"])
 PACKAGE = "app"
@@ -146,9 +147,10 @@ def test_import_contracts_shape(kind: str) -> None:
     names = [contract["name"] for contract in contracts]
     assert len(set(names)) == len(names), "contract names must be unique"
     repository_features = [f for f, (_, cs) in FEATURES.items() if "repository" in cs]
-    # Layers, web-free, core-free, then one per feature that has a repository.
+    # Layers, web-free, core-free, users-free, then one per feature that has a repository.
     assert [contract["type"] for contract in contracts] == [
         "layers",
+        "forbidden",
         "forbidden",
         "forbidden",
         *["protected"] * len(repository_features),
@@ -166,6 +168,22 @@ def test_import_contracts_shape(kind: str) -> None:
             module == forbidden or module.startswith(forbidden + ".")
             for forbidden in core_free["forbidden_modules"]
         ), module
+
+
+@pytest.mark.parametrize("kind", LAYOUTS)
+def test_users_imports_no_other_feature(kind: str) -> None:
+    layout = Layout(kind=kind, package=PACKAGE, resource="invoices", resource_entity="invoice")
+    contract = layout.users_contract()
+    assert contract["type"] == "forbidden"
+
+    def inside(module: str, modules: list[str]) -> bool:
+        return any(module == m or module.startswith(m + ".") for m in modules)
+
+    for feature, (_, components) in layout.features.items():
+        for component in components:
+            module = layout.module(feature, component)
+            side = "source_modules" if feature == "users" else "forbidden_modules"
+            assert inside(module, contract[side]), (module, side)
 
 
 @pytest.mark.parametrize("kind", LAYOUTS)
@@ -206,3 +224,20 @@ def test_feature_sliced_layers_contract() -> None:
     # router alone): each is optional, written in parentheses.
     assert contract["layers"] == [f"({layer})" for layer in LAYERS]
     assert [layer.strip("()") for layer in contract["layers"]] == list(LAYERS)
+
+
+def test_the_readme_maps_every_template_file_to_its_output() -> None:
+    assert readme_table(COPIER_YML.parent / "README.md") == table(), (
+        "README.md's map is out of date: paste `uv run python -m tests.template_map`"
+    )
+
+
+def test_each_component_template_opens_naming_its_two_outputs() -> None:
+    wrong = []
+    for file, layered, sliced in rows():
+        name = file.strip("`")
+        if is_component(name):
+            first = (TEMPLATE / name).read_text(encoding="utf-8").splitlines()[0]
+            if first != header(layered, sliced, "resource.feature" in name):
+                wrong.append(name)
+    assert wrong == []

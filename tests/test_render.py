@@ -3,6 +3,7 @@ the chosen layout's files and not the other's, the chosen libraries declared."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from fnmatch import fnmatch
@@ -14,12 +15,21 @@ from extensions.layout import FEATURES, Layout
 from extensions.toolchain import DEPENDENCIES_AS_OF, PYTHON_VERSION
 from tests.harness import RenderedProject, distribution_name
 from tests.matrix import COPIER_YML, choice_questions
+from tests.template_map import PACKAGE, rows
 from tests.test_service_checks import declared_pythons
 
 # `${{ ... }}` is GitHub Actions' expression syntax, which rendered workflows keep.
 JINJA_MARKER = re.compile(r"(?<!\$)\{\{|\{%|\{#")
 
 LAYOUTS = tuple(choice_questions()["layout"])
+
+
+# Services have applied the initial migration: its file name, revision and text
+# stay as released, though its projects table is now rendered from the resource
+# spec (alembic/resource_table.jinja). SHA-256 of the file as released (unchanged
+# since commit 4c283ae).
+INITIAL_MIGRATION = "alembic/versions/2026_11_23_0001_initial.py"
+INITIAL_MIGRATION_SHA256 = "da52d9fccffb960d8484f092d2d5fddcd9ba9811ec59ca12e1293b1ffa465e5b"
 
 
 def answers_of(rendered: RenderedProject) -> dict[str, object]:
@@ -175,3 +185,24 @@ def test_one_python_version_everywhere(rendered: RenderedProject) -> None:
     assert pyproject["tool"]["ruff"]["target-version"] == "py" + declared[0].replace(".", "")
     # Resolved as of the template's date: the versions its tests ran with.
     assert pyproject["tool"]["uv"]["exclude-newer"] == DEPENDENCIES_AS_OF
+
+
+def test_the_initial_migration_is_the_one_services_applied(rendered: RenderedProject) -> None:
+    migration = (rendered.path / INITIAL_MIGRATION).read_bytes()
+    assert hashlib.sha256(migration).hexdigest() == INITIAL_MIGRATION_SHA256
+    assert not (rendered.path / "alembic/resource_table").exists()
+
+
+def test_each_file_the_map_names_is_rendered_there(rendered: RenderedProject) -> None:
+    column = 1 if answers_of(rendered)["layout"] == "layered" else 2
+    package = str(answers_of(rendered)["package_name"])
+    named = [row[column] for row in rows() if re.fullmatch(r"`[^`<]+`", row[column])]
+    missing = [
+        path
+        for path in (
+            name.strip("`").replace(f"src/{PACKAGE}/", f"src/{package}/") for name in named
+        )
+        if not (rendered.path / path).is_file()
+    ]
+    assert named, "the map names no single path"
+    assert missing == []

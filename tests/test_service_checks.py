@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from extensions.layout import Layout
 from extensions.toolchain import DEPENDENCIES_AS_OF, LOCK_COMMAND
 from tests.conftest import combination_param
 from tests.harness import (
@@ -24,6 +25,7 @@ from tests.harness import (
     Environments,
     PerCombination,
     RenderedProject,
+    package_of,
     project_python,
 )
 from tests.matrix import Combination, combinations
@@ -103,6 +105,34 @@ def test_the_suite_runs_in_parallel_on_postgresql(
     assert_check_passes(
         project, environments, "pytest-postgresql-parallel", "tpl_parallel_", PARALLEL_CHECK
     )
+
+
+def first_of_each_layout() -> list[Combination]:
+    firsts: dict[str, Combination] = {}
+    for combination in combinations():
+        firsts.setdefault(combination.data["layout"], combination)
+    return list(firsts.values())
+
+
+@pytest.mark.parametrize("layout", [combination_param(c) for c in first_of_each_layout()])
+def test_the_contracts_refuse_an_import_cycle_between_users_and_auth(
+    layout: Combination, renders: PerCombination[RenderedProject], environments: Environments
+) -> None:
+    """auth builds on users; users importing auth back (as its router once did for
+    the current user) breaks a contract, and lint-imports says which."""
+    rendered = renders.get(layout)
+    modules = Layout(layout.data["layout"], package_of(rendered))
+    router = rendered.path / "src" / modules.package / modules.feature_dir("users")
+    router = router / modules.feature_file("users", "router")
+    original = router.read_text(encoding="utf-8")
+    auth = modules.module("auth", "dependencies")
+    router.write_text(f"{original}from {auth} import AuthServiceDep as AuthServiceDep\n", "utf-8")
+    try:
+        result = environments.run(rendered.path, CHECKS["lint-imports"])
+    finally:
+        router.write_text(original, encoding="utf-8")
+    assert result.returncode != 0, result.output
+    assert "The users feature imports no other feature BROKEN" in result.output, result.tail
 
 
 def declared_pythons(project: RenderedProject) -> list[str]:
