@@ -84,6 +84,9 @@ class RuffFormatting(Extension):
     def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
         if name is None or not name.endswith(".jinja"):
             return source  # a string from copier.yml, or a file copied as it is
+        file_name = PurePosixPath(name).name.removesuffix(".jinja")
+        if not file_name.endswith(".py") and "{" not in file_name:
+            return source  # not Python, e.g. a library of macros others import
         return f"{{% ruff_formatted {name!r} %}}{source}{{% endruff_formatted %}}"
 
     def parse(self, parser: Parser) -> nodes.Node:
