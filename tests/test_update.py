@@ -152,8 +152,8 @@ NEXT_RELEASE = (
     Edit(f"{SOURCE}/core/config.py.jinja", TOKEN_SETTING, TIGHTER_TOKEN_SETTING),
     Edit(
         f"{SOURCE}/core/middleware.py",
-        "        cors_origins: Sequence[str] = (),\n    ) -> None:\n        self.app = app\n",
-        "        cors_origins: Sequence[str] = (),\n"
+        "        access_log: bool = True,\n    ) -> None:\n        self.app = app\n",
+        "        access_log: bool = True,\n"
         "        skip_paths: tuple[str, ...] = (),\n"
         "    ) -> None:\n"
         "        self.app = app\n"
@@ -166,10 +166,8 @@ NEXT_RELEASE = (
     ),
     Edit(
         f"{SOURCE}/main.py.jinja",
-        "        cors_origins=settings.cors_origins,\n    )\n",
-        "        cors_origins=settings.cors_origins,\n"
-        "        skip_paths=settings.skip_paths,\n"
-        "    )\n",
+        "        access_log=settings.access_log,\n    )\n",
+        "        access_log=settings.access_log,\n        skip_paths=settings.skip_paths,\n    )\n",
     ),
     Edit(
         "template/tests/test_skip_paths.py.jinja",
