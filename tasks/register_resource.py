@@ -103,11 +103,12 @@ def register(project: Path, layout: Layout, singular: str, plural: str) -> None:
     for path, source in changed.items():
         path.write_text(source, encoding="utf-8")
         print(f"registered {plural} in {path.relative_to(project)}")
-    # The imports sorted and the lines wrapped by ruff, under the service's settings.
+    # The imports sorted and the lines wrapped by ruff, under the service's settings;
+    # no cache, so the service's tree holds only what the template wrote.
     python = [str(path.relative_to(project)) for path in changed if path.suffix == ".py"]
     ruff = ruff_binary(RUFF_VERSION)
     for command in (["check", "--select", "I", "--fix"], ["format"]):
-        subprocess.run([ruff, *command, "--quiet", *python], cwd=project, check=True)
+        subprocess.run([ruff, *command, "--quiet", "--no-cache", *python], cwd=project, check=True)
 
 
 def main(argv: list[str]) -> None:
