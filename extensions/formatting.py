@@ -180,8 +180,6 @@ class RuffFormatting(Extension):
         self._batching = True
         try:
             for template in self.environment.list_templates(filter_func=_under(root)):
-                if "yield" in template:
-                    continue
                 try:
                     if template.endswith(".py"):
                         # Copied as it is; there for ruff to tell first-party modules.
