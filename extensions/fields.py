@@ -11,6 +11,7 @@ from __future__ import annotations
 import keyword
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 # How a message about a name begins (Copier shows only its first 30 or so characters).
@@ -35,6 +36,14 @@ class FieldType:
     invalid: tuple[str, ...]  # values the API refuses with a 422
     numbered: str  # a distinct value per number `n`, as Python source
     request_python: str = ""  # annotation in request schemas, when not `python`
+    # How the list filters on it: `field=` (exact), `min_field=` and `max_field=`
+    # (range), or not at all (long text: a search, not a filter, is what it needs).
+    filtering: Literal["exact", "range", "none"] = "none"
+    sortable: bool = False  # whether `sort=field` may order the list by it
+    # Its filter is a query parameter, a string: the type and Field() arguments
+    # that read it there, when not `request_python` and `schema` (strict ones).
+    query_python: str = ""
+    query_schema: str | None = None
 
 
 FIELD_TYPES: dict[str, FieldType] = {
@@ -48,6 +57,8 @@ FIELD_TYPES: dict[str, FieldType] = {
         # Stripped before its length is checked; NUL is what PostgreSQL cannot store.
         invalid=('""', '"   "', '"x" * 256', '"Apollo\\x00"'),
         numbered='f"p{n}"',
+        filtering="exact",
+        sortable=True,
     ),
     "slug": FieldType(
         python="str",
@@ -58,6 +69,8 @@ FIELD_TYPES: dict[str, FieldType] = {
         samples=('"apollo"', '"artemis"'),
         invalid=('""', '"   "', '"Not A Slug"', '"apollo--11"', '"x" * 256', '"apollo\\x00"'),
         numbered='f"p{n}"',
+        filtering="exact",
+        sortable=True,
     ),
     "text": FieldType(
         python="str",
@@ -80,6 +93,9 @@ FIELD_TYPES: dict[str, FieldType] = {
         samples=("42", "7"),
         invalid=("2_147_483_648", "-2_147_483_649", '"many"', '"42"', "42.5"),
         numbered="n",
+        filtering="range",
+        sortable=True,
+        query_python="int",
     ),
     "float": FieldType(
         python="float",
@@ -90,6 +106,9 @@ FIELD_TYPES: dict[str, FieldType] = {
         samples=("1.5", "-0.25"),
         invalid=('"NaN"', '"Infinity"', "10**400", '"a lot"', '"1.5"'),
         numbered="n + 0.5",
+        filtering="range",
+        sortable=True,
+        query_schema="allow_inf_nan=False",
     ),
     "decimal": FieldType(
         python="Decimal",
@@ -101,6 +120,8 @@ FIELD_TYPES: dict[str, FieldType] = {
         samples=('"1234.50"', '"-0.75"'),
         invalid=('"12.345"', '"1e12"', '"NaN"', "12.5", '"12345678901.5"'),
         numbered='f"{n}.25"',
+        filtering="range",
+        sortable=True,
     ),
     "bool": FieldType(
         python="bool",
@@ -111,6 +132,8 @@ FIELD_TYPES: dict[str, FieldType] = {
         samples=("True", "False"),
         invalid=('"maybe"', "0"),
         numbered="n % 2 == 0",
+        filtering="exact",
+        query_schema="",
     ),
     "date": FieldType(
         python="date",
@@ -122,6 +145,8 @@ FIELD_TYPES: dict[str, FieldType] = {
         samples=('"2026-01-31"', '"2026-12-01"'),
         invalid=('"2026-02-30"', '"tomorrow"', "0", '"10000-01-01"'),
         numbered='f"2026-01-{n + 1:02d}"',
+        filtering="range",
+        sortable=True,
     ),
     "datetime": FieldType(
         python="datetime",
@@ -141,6 +166,8 @@ FIELD_TYPES: dict[str, FieldType] = {
             '"9999-12-31T23:30:00-01:00"',
         ),
         numbered='f"2026-01-{n + 1:02d}T12:00:00Z"',
+        filtering="range",
+        sortable=True,
     ),
     "uuid": FieldType(
         python="uuid.UUID",
@@ -154,8 +181,13 @@ FIELD_TYPES: dict[str, FieldType] = {
         ),
         invalid=('"not-a-uuid"',),
         numbered='f"00000000-0000-4000-8000-{n:012d}"',
+        filtering="exact",
     ),
 }
+
+# The list's own query parameters (pagination, order, the created_at range):
+# a field's filter may not take one.
+LIST_PARAMETERS = frozenset({"limit", "after", "page", "sort", "min_created_at", "max_created_at"})
 
 # The types a team may use in a spec (`slug` too: the built-in projects use it).
 SPEC_TYPES = tuple(FIELD_TYPES)
@@ -215,6 +247,29 @@ class Field:
     @property
     def migration_line(self) -> str:
         return f'        sa.Column("{self.name}", {self.kind.migration}, nullable={self.optional}),'
+
+    @property
+    def filters(self) -> tuple[tuple[str, str], ...]:
+        """The list's query parameters that filter on it, each with its comparison."""
+        return {
+            "exact": ((self.name, "eq"),),
+            "range": ((f"min_{self.name}", "ge"), (f"max_{self.name}", "le")),
+            "none": (),
+        }[self.kind.filtering]
+
+    @property
+    def filter_lines(self) -> list[str]:
+        """The list query's fields that filter on it, each marked with its `Filter`."""
+        kind = self.kind
+        annotation = kind.query_python or self.request_python
+        schema = kind.schema if kind.query_schema is None else kind.query_schema
+        what = {"eq": "is", "ge": "is at least", "le": "is at most"}
+        return [
+            f'    {parameter}: Annotated[{annotation} | None, Filter("{self.name}", "{op}")]'
+            f" = Field({', '.join(['default=None', *_split(schema)])}, "
+            f'description="Only those whose {self.title} {what[op]} this")'
+            for parameter, op in self.filters
+        ]
 
     @property
     def samples(self) -> tuple[str, str]:
@@ -281,10 +336,19 @@ def parse_fields(spec: str) -> tuple[Field, ...]:
         if any(field.name == name for field in fields):
             msg = f"each field once: field {name!r} is given twice"
             raise SpecError(msg)
+        field = Field(name, kind, optional=optional, unique=unique)
+        taken_parameters = LIST_PARAMETERS | {p for f in fields for p, _ in f.filters}
+        clash = [p for p, _ in field.filters if p in taken_parameters]
+        if clash:
+            msg = (
+                f"a name whose list filter is free: field {name!r} would filter the list "
+                f"with ?{clash[0]}=, which the list takes already"
+            )
+            raise SpecError(msg)
         if unique and kind in ("bool", "float"):
             msg = f"`!` (unique) on a type of many values: a {kind} ({name!r}) has too few"
             raise SpecError(msg)
-        fields.append(Field(name, kind, optional=optional, unique=unique))
+        fields.append(field)
     if not fields:
         msg = "at least one field, e.g. number:str! amount:decimal due:date"
         raise SpecError(msg)

@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from .fields import Field, SpecError, identifier_problem, parse_fields, pascal
+
+# Every resource's creation time, which its list filters on and sorts by.
+CREATED_AT = Field("created_at", "datetime")
 from .service import new_migration, overwriting, service_problem, what_to_render
 
 
@@ -103,6 +106,21 @@ class Resource:
         return "\n".join(lines)
 
     @property
+    def created_at(self) -> Field:
+        return CREATED_AT
+
+    @property
+    def sorts(self) -> list[str]:
+        """What `sort` may name: created_at and each sortable field, either way."""
+        names = ["created_at", *(f.name for f in self.fields if f.kind.sortable)]
+        return [f"{sign}{name}" for name in names for sign in ("-", "")]
+
+    @property
+    def filter_lines(self) -> list[str]:
+        """The list query's filters: on created_at, then on each field that has one."""
+        return [line for f in (CREATED_AT, *self.fields) for line in f.filter_lines]
+
+    @property
     def taken_errors(self) -> list[str]:
         return [f"{field.class_name}TakenError" for field in self.unique]
 
@@ -130,16 +148,13 @@ class Resource:
 
     @property
     def pydantic_names(self) -> list[str]:
-        lines = [f.create_line + f.update_line for f in self.fields]
-        names = {"BaseModel", "ConfigDict"}
-        if any("Field(" in line for line in lines):
-            names.add("Field")
+        names = {"BaseModel", "ConfigDict", "Field"}  # the list query's filters use Field
         return sorted(names)
 
     @property
     def core_schema_names(self) -> str:
         """What the schemas import from core.schemas."""
-        names = {"PartialUpdate", "RequestModel"}
+        names = {"AwareDateTimeString", "PartialUpdate", "RequestModel"}
         names.update(f.request_python for f in self.fields if f.kind.request_python)
         return ", ".join(sorted(names))
 
