@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from .fields import Field, SpecError, identifier_problem, parse_fields, pascal
+from .service import new_migration, overwriting, service_problem, what_to_render
 
 # Every resource's creation time, which its list filters on and sorts by.
 CREATED_AT = Field("created_at", "datetime")
-from .service import new_migration, overwriting, service_problem, what_to_render
 
 
 def pluralize(singular: str) -> str:
