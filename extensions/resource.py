@@ -143,8 +143,8 @@ class Resource:
 
     @property
     def sqlmodel_names(self) -> set[str]:
-        """What the SQLModel model imports from sqlalchemy."""
-        return {"Index", "text"} if self.unique else set()
+        """What the SQLModel model imports from sqlalchemy: its indexes'."""
+        return {"Index", "text"}
 
     @property
     def pydantic_names(self) -> list[str]:

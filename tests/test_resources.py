@@ -96,9 +96,9 @@ def test_migrations_chain_onto_the_head_in_order(grown: RenderedProject) -> None
         assert len(children) == 1, f"{chain[-1]} has more than one child: {children}"
         chain += children
         children = [r for r, down in revisions.items() if down == chain[-1]]
-    assert chain[1:3] == ["0001", "0002"]
+    assert chain[1:4] == ["0001", "0002", "0003"]
     assert sorted(chain[1:]) == sorted(revisions)
-    assert len(revisions) == 4  # the template's two, and the two resources'
+    assert len(revisions) == 5  # the template's three, and the two resources'
 
 
 # ---------------------------------------------------------------- refused input
@@ -130,6 +130,7 @@ REFUSED = [
     ({"resource_fields": ""}, "at least one field", "no-fields"),
     ({"resource_fields": "paid:bool!"}, "a bool ('paid') has too few", "unique-bool"),
     ({"resource_fields": "code:str?!"}, "not both: field 'code' has both", "optional-unique"),
+    ({"resource_fields": "sort:str"}, "field 'sort' would filter the list with ?sort=", "filter-clash"),
 ]
 
 
