@@ -143,7 +143,8 @@ FIELD_TYPES: dict[str, FieldType] = {
         migration="sa.Date()",
         sqlmodel="",
         samples=('"2026-01-31"', '"2026-12-01"'),
-        invalid=('"2026-02-30"', '"tomorrow"', "0", '"10000-01-01"'),
+        # A string of digits is not read as seconds since the epoch.
+        invalid=('"2026-02-30"', '"tomorrow"', "0", '"0"', '"10000-01-01"'),
         numbered='f"2026-01-{n + 1:02d}"',
         filtering="range",
         sortable=True,
@@ -162,6 +163,7 @@ FIELD_TYPES: dict[str, FieldType] = {
             '"2026-01-31T12:00:00"',
             '"noon"',
             "0",
+            '"0.5"',
             '"0001-01-01T00:00:00+01:00"',
             '"9999-12-31T23:30:00-01:00"',
         ),

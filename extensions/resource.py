@@ -116,6 +116,13 @@ class Resource:
         return [f"{sign}{name}" for name in names for sign in ("-", "")]
 
     @property
+    def sort_names(self) -> list[str]:
+        """A name for each of `sorts`, for generated clients' enums (CREATED_AT_DESC)."""
+        return [
+            f"{sort.lstrip('-').upper()}{'_DESC' if sort[0] == '-' else ''}" for sort in self.sorts
+        ]
+
+    @property
     def filter_lines(self) -> list[str]:
         """The list query's filters: on created_at, then on each field that has one."""
         return [line for f in (CREATED_AT, *self.fields) for line in f.filter_lines]

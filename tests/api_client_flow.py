@@ -33,6 +33,7 @@ from service_client.models import (
     ErrorResponse,
     HealthResponse,
     HealthResponseStatus,
+    ListProjectsSort,
     LivenessResponse,
     PasswordForm,
     ProjectCreate,
@@ -158,6 +159,41 @@ def check_projects(client: AuthenticatedClient) -> None:
         HTTPStatus.UNPROCESSABLE_ENTITY,
         "VALIDATION_ERROR",
     )
+    # Sorted by slug, descending, to the end; a filter on the slug.
+    by_slug = parsed(
+        list_projects.sync_detailed(client=client, limit=2, sort=ListProjectsSort.SLUG_DESC),
+        HTTPStatus.OK,
+        ProjectListResponse,
+    )
+    cursor = by_slug.pagination.next_cursor
+    assert cursor is not None
+    last = parsed(
+        list_projects.sync_detailed(
+            client=client, limit=2, sort=ListProjectsSort.SLUG_DESC, after=cursor
+        ),
+        HTTPStatus.OK,
+        ProjectListResponse,
+    )
+    assert [p.slug for p in by_slug.data + last.data] == ["apollo-2", "apollo-1", "apollo-0"]
+    # A cursor is for the sort it was issued for.
+    mismatch = error(
+        list_projects.sync_detailed(client=client, sort=ListProjectsSort.SLUG, after=cursor),
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+        "VALIDATION_ERROR",
+    )
+    assert [detail.field for detail in mismatch.details] == ["query.after"]
+    one = parsed(
+        list_projects.sync_detailed(client=client, slug="apollo-1"),
+        HTTPStatus.OK,
+        ProjectListResponse,
+    )
+    assert [p.id for p in one.data] == [created[1].id]
+    since = parsed(
+        list_projects.sync_detailed(client=client, min_created_at=created[1].created_at),
+        HTTPStatus.OK,
+        ProjectListResponse,
+    )
+    assert [p.id for p in since.data] == [created[2].id, created[1].id]
 
     project = created[0]
     fetched = parsed(

@@ -107,10 +107,22 @@ def _a_number(value: object) -> object:
     return value
 
 
+# pydantic reads a string of digits as seconds since the epoch: "0" is not a
+# date (a query parameter is always a string, so this is where numbers come).
+EPOCH_SECONDS = re.compile(r"\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*")
+
+
+def _not_seconds(value: object) -> object:
+    if isinstance(value, str) and EPOCH_SECONDS.fullmatch(value):
+        msg = "must be an ISO 8601 date or time, not a number"
+        raise ValueError(msg)
+    return _not_a_number(value)
+
+
 # As JSON Schema's integer: 42 and 42.0, but not "42" or true.
 WholeNumber = Annotated[int, BeforeValidator(_a_number)]
-DateString = Annotated[date, BeforeValidator(_not_a_number)]
-AwareDateTimeString = Annotated[AwareDatetime, BeforeValidator(_not_a_number)]
+DateString = Annotated[date, BeforeValidator(_not_seconds)]
+AwareDateTimeString = Annotated[AwareDatetime, BeforeValidator(_not_seconds)]
 
 # A NUMERIC(12, 2) column: up to 10 digits before the point and 2 after.
 DECIMAL_PATTERN = r"^[+-]?[0-9]{1,10}(\.[0-9]{1,2})?$"
