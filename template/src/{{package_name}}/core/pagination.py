@@ -90,8 +90,7 @@ class ListQuery(PaginationParams):
             (marker, value)
             for name, field in type(self).model_fields.items()
             for marker in field.metadata
-            if isinstance(marker, Filter)
-            and (value := getattr(self, name)) is not None
+            if isinstance(marker, Filter) and (value := getattr(self, name)) is not None
         ]
 
     @field_validator("*")
@@ -164,7 +163,9 @@ class Cursor:
         `kind` is the sort column's Python type, which its value is read as."""
         payload_part, _, signature = token.partition(".")
         try:
-            payload = base64.urlsafe_b64decode(payload_part + "=" * (-len(payload_part) % 4))
+            payload = base64.urlsafe_b64decode(
+                payload_part + "=" * (-len(payload_part) % 4)
+            )
             given = base64.urlsafe_b64decode(signature + "==")
         except (binascii.Error, ValueError):
             raise InvalidCursorError(sort) from None
