@@ -130,7 +130,7 @@ REFUSED = [
     ({"resource_fields": ""}, "at least one field", "no-fields"),
     ({"resource_fields": "paid:bool!"}, "a bool ('paid') has too few", "unique-bool"),
     ({"resource_fields": "code:str?!"}, "not both: field 'code' has both", "optional-unique"),
-    ({"resource_fields": "sort:str"}, "field 'sort' would filter the list with ?sort=", "filter-clash"),
+    ({"resource_fields": "sort:str"}, "field 'sort' would filter the list", "filter-clash"),
 ]
 
 
