@@ -124,8 +124,9 @@ class FieldChange:
     def statements(self) -> str:
         """The body of upgrade() (of downgrade(), for the reverse change).
 
-        Unique indexes go before their columns and come back after them; a
-        column that becomes required is added nullable, checked, then altered.
+        A column that becomes required is checked first, before anything changes;
+        unique indexes go before their columns and come back after them; a column
+        added required is added nullable, then altered.
         """
         loosen = [
             *(f'drop_index("{self.unique_index(f)}")' for f in self.unique_dropped),
@@ -142,8 +143,12 @@ class FieldChange:
             ),
         ]
         table = self.after.plural
-        checks = [f'    require_values("{table}", "{f.name}")' for f in self.made_required]
-        lines = [*self._batch(loosen), *checks, *self._batch(tighten)]
+        added = {field.name for field in self.added}
+        checks = [
+            f'    require_values("{table}", "{f.name}"{", added=True" if f.name in added else ""})'
+            for f in self.made_required
+        ]
+        lines = [*checks, *self._batch(loosen), *self._batch(tighten)]
         return "\n".join(lines) or "    pass"
 
     def _batch(self, operations: list[str]) -> list[str]:

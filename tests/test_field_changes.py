@@ -23,9 +23,13 @@ from pathlib import Path
 
 import copier
 import pytest
+import yaml
 from copier.errors import UserMessageError
 
+from extensions.field_changes import FieldChange, field_change_problem
+from extensions.fields import parse_fields
 from extensions.layout import Layout
+from extensions.resource import Resource
 from tests.conftest import combination_param
 from tests.harness import Environments, PerCombination, RenderedProject, render
 from tests.matrix import Combination, combinations
@@ -268,3 +272,73 @@ def test_its_migrations_run_and_match_the_models_on_postgresql(
         changed.project.path, ("pytest", "tests/test_migrations.py"), TEST_DATABASE_URL=url
     )
     assert result.returncode == 0, result.tail
+
+
+# ------------------------------------------------------------ no service needed
+
+
+def recorded_conf(project: Path, fields: str) -> dict[str, str]:
+    """Copier's `_copier_conf` of the render into a service whose invoice has `fields`."""
+    (project / ANSWERS_FILE).write_text(yaml.safe_dump({"resource_fields": fields}), "utf-8")
+    return {"dst_path": str(project), "answers_file": ANSWERS_FILE}
+
+
+@pytest.mark.parametrize(
+    ("fields", "drop", "message"),
+    [
+        pytest.param(
+            BEFORE.replace("number:str!", "number:int!"),
+            "",
+            "the type each kept field has: 'number' is str, not int (an update changes "
+            "no column's type; add a field of the new type, copy the values in a "
+            "migration of your own, then drop 'number')",
+            id="type",
+        ),
+        pytest.param(
+            AFTER,
+            "note,paid",
+            "resource_drop_fields names the fields this change drops: 'paid' is not dropped by it",
+            id="drop-a-kept-field",
+        ),
+        pytest.param(
+            BEFORE,
+            "note",
+            "resource_drop_fields only with a change of resource_fields that drops those "
+            "fields: this one drops none (note)",
+            id="drop-without-a-change",
+        ),
+        pytest.param(AFTER, "note", "", id="allowed"),
+    ],
+)
+def test_what_a_change_may_do(tmp_path: Path, fields: str, drop: str, message: str) -> None:
+    assert field_change_problem(fields, recorded_conf(tmp_path, BEFORE), drop) == message
+
+
+def test_a_field_made_required_is_checked_before_anything_changes() -> None:
+    before = Resource("invoice", "invoices", parse_fields("number:str note:text? memo:text?"))
+    after = Resource("invoice", "invoices", parse_fields("number:str! note:text code:int"))
+    change = FieldChange(before, after)
+
+    assert change.statements().splitlines() == [
+        '    require_values("invoices", "note")',
+        '    require_values("invoices", "code", added=True)',
+        '    with op.batch_alter_table("invoices") as batch_op:',
+        '        batch_op.drop_column("memo")',
+        '        batch_op.add_column(sa.Column("code", sa.Integer()))',
+        '    with op.batch_alter_table("invoices") as batch_op:',
+        '        batch_op.alter_column("note", existing_type=sa.String(length=2000), '
+        "nullable=False)",
+        '        batch_op.alter_column("code", existing_type=sa.Integer(), nullable=False)',
+        '        batch_op.create_index("uq_invoices_owner_id_number", ["owner_id", "number"], '
+        'unique=True, sqlite_where=sa.text("deleted_at IS NULL"), '
+        'postgresql_where=sa.text("deleted_at IS NULL"))',
+    ]
+    # downgrade(): the same change reversed, the previous shape restored.
+    assert change.reverse.statements().splitlines() == [
+        '    with op.batch_alter_table("invoices") as batch_op:',
+        '        batch_op.drop_index("uq_invoices_owner_id_number")',
+        '        batch_op.drop_column("code")',
+        '        batch_op.add_column(sa.Column("memo", sa.String(length=2000)))',
+        '        batch_op.alter_column("note", existing_type=sa.String(length=2000), '
+        "nullable=True)",
+    ]
