@@ -196,7 +196,7 @@ def field_change_problem(value: str, conf: Mapping[str, Any], drop: str = "") ->
     dropping = set(str(drop or "").replace(",", " ").split())
     recorded = _recorded_fields(conf)
     if recorded is None or _same_spec(recorded, value):
-        if dropping:
+        if dropping and not _dropped_by_last_change(conf, value) >= dropping:
             return (
                 "resource_drop_fields only with a change of resource_fields that drops "
                 f"those fields: this one drops none ({', '.join(sorted(dropping))})"
@@ -235,6 +235,19 @@ def field_change_problem(value: str, conf: Mapping[str, Any], drop: str = "") ->
             f"heads first (alembic merge heads): there are {len(heads)}"
         )
     return ""
+
+
+def _dropped_by_last_change(conf: Mapping[str, Any], fields: str) -> set[str]:
+    """The fields that the recorded last change, if it made `fields`, dropped.
+
+    Copier renders its message after the update has written the answers file:
+    the answers given for the change are checked again, against the change.
+    """
+    changes = recorded_answers(conf).get("resource_field_changes") or []
+    if not changes or not _same_spec(changes[-1]["fields"], fields):
+        return set()
+    kept = {field.name for field in parse_fields(fields)}
+    return {field.name for field in parse_fields(changes[-1]["previous"])} - kept
 
 
 def field_changes(fields: str, conf: Mapping[str, Any]) -> list[dict[str, Any]]:
