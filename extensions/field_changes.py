@@ -55,27 +55,21 @@ class FieldChange:
         return {field.name: field for field in resource.fields}
 
     @cached_property
-    def dropped(self) -> tuple[Field, ...]:
-        kept = self._by_name(self.after)
-        return tuple(field for field in self.before.fields if field.name not in kept)
-
-    @cached_property
     def added(self) -> tuple[Field, ...]:
         old = self._by_name(self.before)
         return tuple(field for field in self.after.fields if field.name not in old)
 
-    @cached_property
-    def retyped(self) -> tuple[tuple[Field, Field], ...]:
-        new = self._by_name(self.after)
-        return tuple(
-            (field, new[field.name])
-            for field in self.before.fields
-            if field.name in new and new[field.name].type != field.type
-        )
+    @property
+    def dropped(self) -> tuple[Field, ...]:
+        return self.reverse.added
 
     def _kept(self) -> list[tuple[Field, Field]]:
         new = self._by_name(self.after)
         return [(field, new[field.name]) for field in self.before.fields if field.name in new]
+
+    @cached_property
+    def retyped(self) -> tuple[tuple[Field, Field], ...]:
+        return tuple((old, new) for old, new in self._kept() if new.type != old.type)
 
     @cached_property
     def made_optional(self) -> tuple[Field, ...]:
@@ -88,15 +82,6 @@ class FieldChange:
         return kept + tuple(field for field in self.added if not field.optional)
 
     @cached_property
-    def unique_dropped(self) -> tuple[Field, ...]:
-        new = self._by_name(self.after)
-        return tuple(
-            field
-            for field in self.before.unique
-            if field.name not in new or not new[field.name].unique
-        )
-
-    @cached_property
     def unique_added(self) -> tuple[Field, ...]:
         old = self._by_name(self.before)
         return tuple(
@@ -106,17 +91,13 @@ class FieldChange:
         )
 
     @property
+    def unique_dropped(self) -> tuple[Field, ...]:
+        return self.reverse.unique_added
+
+    @property
     def changes_table(self) -> bool:
-        return any(
-            (
-                self.dropped,
-                self.added,
-                self.made_optional,
-                self.made_required,
-                self.unique_dropped,
-                self.unique_added,
-            )
-        )
+        """Whether the table differs: the order of the fields is no matter to it."""
+        return set(self.before.fields) != set(self.after.fields)
 
     def unique_index(self, field: Field) -> str:
         return f"uq_{self.after.plural}_owner_id_{field.name}"
