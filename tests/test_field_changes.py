@@ -26,6 +26,7 @@ import pytest
 import yaml
 from copier.errors import UserMessageError
 
+from extensions import field_changes
 from extensions.field_changes import FieldChange, field_change_problem
 from extensions.fields import parse_fields
 from extensions.layout import Layout
@@ -342,3 +343,14 @@ def test_a_field_made_required_is_checked_before_anything_changes() -> None:
         '        batch_op.alter_column("note", existing_type=sa.String(length=2000), '
         "nullable=True)",
     ]
+
+
+def test_a_type_whose_constraints_are_not_migrated_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(field_changes, "COLUMN_TYPES", field_changes.COLUMN_TYPES - {"str"})
+    conf = recorded_conf(tmp_path, BEFORE)
+    assert field_change_problem(AFTER, conf, "note") == (
+        "changes of fields of types bool, date, datetime, decimal, float, int, slug, text, "
+        "uuid: field 'reference' is a str, whose constraints an update does not migrate"
+    )
