@@ -57,6 +57,28 @@ def test_grown_service_passes(
     assert_check_passes(grown, environments, check, prefix="tpl_grown_")
 
 
+# The files the generator registers a resource in (tasks/register_resource.py):
+# routers, the models Alembic sees, import-linter contracts; no database code.
+REGISTRATION_FILES = {"alembic/env.py", "pyproject.toml", "src/app/main.py"}
+
+
+def test_a_grown_service_holds_the_new_service(
+    grown: RenderedProject, renders: PerCombination[RenderedProject]
+) -> None:
+    """Every file of the new service is in its grown service, unchanged, but the
+    registration files: so the grown service's suite on SQLite runs the new
+    service's tests on its code, and the new service's SQLite run is not repeated
+    (tests/test_service_checks.py, NEW_SERVICE_CHECKS)."""
+    new = renders.get(grown.combination)
+    changed = set()
+    for path in new.files:
+        name = path.relative_to(new.path)
+        kept = grown.path / name
+        if not kept.is_file() or kept.read_bytes() != path.read_bytes():
+            changed.add(name.as_posix())
+    assert changed == REGISTRATION_FILES
+
+
 def test_each_resource_is_in_the_layout_and_registered(grown: RenderedProject) -> None:
     data = grown.combination.data
     project = grown.path
