@@ -247,8 +247,9 @@ def render_cache(source: Path, root: Path) -> PerCombination[RenderedProject]:
 
 
 # (singular, fields): between them every type, unique and optional fields, and a
-# chain of references (project <- invoice <- line_item) restricting and cascading
-# deletes; long field names, so generated lines must wrap as ruff formats them.
+# chain of references (project <- invoice <- line_item) with each ON DELETE
+# (restrict, cascade, set_null); long field names, so generated lines must wrap
+# as ruff formats them.
 RESOURCES = (
     (
         "invoice",
@@ -257,8 +258,8 @@ RESOURCES = (
     ),
     (
         "line_item",
-        "invoice:ref(cascade) reference_code:slug! priority:int! weight:float "
-        "starts_at:datetime ends_at:datetime? device_id:uuid? notes:text?",
+        "invoice:ref(cascade) project:ref(set_null)? reference_code:slug! priority:int! "
+        "weight:float starts_at:datetime ends_at:datetime? device_id:uuid? notes:text?",
     ),
 )
 
