@@ -284,6 +284,7 @@ FILTERS = {
     "resource_name_problem": resource_name_problem,
     "resource_plural_problem": resource_plural_problem,
     "resource_fields_problem": resource_fields_problem,
+    "referable": referable,
 }
 
 
@@ -297,9 +298,14 @@ def add_resource(context: dict[str, Any]) -> None:
         resource = Resource(
             name=context["resource_name"],
             plural=context["resource_plural"],
+            # With those recorded when the resource was added: `copier update`
+            # renders the old release where no other resource's answers are.
             fields=parse_fields(
                 context["resource_fields"],
-                referable(context["_copier_conf"]["dst_path"], context["resource_name"]),
+                {
+                    **context["resource_references"],
+                    **referable(context["_copier_conf"]["dst_path"], context["resource_name"]),
+                },
             ),
         )
         migration = context["resource_migration"]
