@@ -346,6 +346,10 @@ def add_layout(context: dict[str, Any]) -> None:
     def resource_files(plural: str, singular: str) -> list[str]:
         return Layout(kind, package, plural, singular).resource_paths(plural)
 
+    def resource_test_module(plural: str, singular: str, test_kind: str) -> str:
+        """A test module of another resource (one a `ref` field names)."""
+        return Layout(kind, package, plural, singular).test_module(plural, test_kind)
+
     generating_resource = context.get("generate") == "resource" and resource is not None
     context.update(
         layered=layout.layered,
@@ -356,6 +360,7 @@ def add_layout(context: dict[str, Any]) -> None:
         test_dir=layout.test_dir,
         test_file=layout.test_file,
         test_module=layout.test_module,
+        resource_test_module=resource_test_module,
         layer_package=layout.layer_package,
         imports=layout.imports,
         import_contracts=layout.import_contracts,

@@ -16,8 +16,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .fields import Field, SpecError, identifier_problem, parse_fields, pascal
-from .service import new_migration, overwriting, service_problem, what_to_render
+from .fields import (
+    BUILT_IN_REFERABLE,
+    Field,
+    SpecError,
+    identifier_problem,
+    parse_fields,
+    pascal,
+)
+from .service import new_migration, overwriting, read_answers, service_problem, what_to_render
 
 
 def pluralize(singular: str) -> str:
@@ -80,6 +87,29 @@ class Resource:
     def unique(self) -> tuple[Field, ...]:
         return tuple(field for field in self.fields if field.unique)
 
+    @cached_property
+    def requested(self) -> tuple[Field, ...]:
+        """The fields a create must send: required, with no default."""
+        return tuple(field for field in self.fields if field.requested)
+
+    @cached_property
+    def defaulted(self) -> tuple[Field, ...]:
+        return tuple(field for field in self.fields if field.default)
+
+    @cached_property
+    def references(self) -> tuple[Field, ...]:
+        """The `ref` fields: ids of the owner's rows of other resources."""
+        return tuple(field for field in self.fields if field.is_ref)
+
+    @cached_property
+    def enums(self) -> tuple[Field, ...]:
+        return tuple(field for field in self.fields if field.is_enum)
+
+    @property
+    def table_args(self) -> bool:
+        """Whether the model declares __table_args__ (indexes, checks)."""
+        return bool(self.unique or self.enums)
+
     def uses(self, *types: str) -> bool:
         return any(field.type in types for field in self.fields)
 
@@ -87,7 +117,7 @@ class Resource:
         """`import uuid` / `from datetime import ...` / `from decimal import Decimal`.
 
         `always` names what the file needs whatever the fields are: "uuid",
-        "date", "datetime", "Decimal".
+        "date", "datetime", "Decimal"; "Literal" when an enum field needs it.
         """
         needed = set(always)
         for field in self.fields:
@@ -100,6 +130,8 @@ class Resource:
             lines.append(f"from datetime import {', '.join(dates)}")
         if "Decimal" in needed:
             lines.append("from decimal import Decimal")
+        if "Literal" in needed and self.enums:
+            lines.append("from typing import Literal")
         return "\n".join(lines)
 
     @property
@@ -126,7 +158,8 @@ class Resource:
     @property
     def sqlmodel_names(self) -> set[str]:
         """What the SQLModel model imports from sqlalchemy."""
-        return {"Index", "text"} if self.unique else set()
+        names = {"Index", "text"} if self.unique else set()
+        return names | ({"CheckConstraint"} if self.enums else set())
 
     @property
     def pydantic_names(self) -> list[str]:
@@ -218,9 +251,24 @@ def resource_plural_problem(
     return ""
 
 
-def resource_fields_problem(value: str) -> str:
+def referable(dst_path: str | Path | None, name: str = "") -> dict[str, str]:
+    """The resources a `ref` of resource `name` may name, with their tables: the
+    built-in projects, and each resource added to the service before (its answers
+    file says its plural)."""
+    found = dict(BUILT_IN_REFERABLE)
+    if dst_path is None:
+        return found
+    for path in sorted(Path(dst_path).glob(".copier-answers.*.yml")):
+        answers = read_answers(path)
+        other, plural = answers.get("resource_name"), answers.get("resource_plural")
+        if isinstance(other, str) and isinstance(plural, str) and other != name:
+            found[other] = plural
+    return found
+
+
+def resource_fields_problem(value: str, conf: Mapping[str, Any], name: str = "") -> str:
     try:
-        parse_fields(value)
+        parse_fields(value, referable(conf["dst_path"], name))
     except SpecError as error:
         return f"{error}."
     return ""
@@ -236,6 +284,7 @@ FILTERS = {
     "resource_name_problem": resource_name_problem,
     "resource_plural_problem": resource_plural_problem,
     "resource_fields_problem": resource_fields_problem,
+    "referable": referable,
 }
 
 
@@ -249,7 +298,15 @@ def add_resource(context: dict[str, Any]) -> None:
         resource = Resource(
             name=context["resource_name"],
             plural=context["resource_plural"],
-            fields=parse_fields(context["resource_fields"]),
+            # With those recorded when the resource was added: `copier update`
+            # renders the old release where no other resource's answers are.
+            fields=parse_fields(
+                context["resource_fields"],
+                {
+                    **context["resource_references"],
+                    **referable(context["_copier_conf"]["dst_path"], context["resource_name"]),
+                },
+            ),
         )
         migration = context["resource_migration"]
     except (KeyError, SpecError):

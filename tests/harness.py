@@ -255,14 +255,20 @@ def render_cache(copie: Copie, source: Path) -> PerCombination[RenderedProject]:
     return PerCombination(lambda combination: copied(copie, source, combination.data), "rendering")
 
 
-# (singular, fields): between them every type, unique and optional fields; the
-# second has a long name, so generated lines must wrap as ruff formats them.
+# (singular, fields): between them every type, unique and optional fields, and a
+# chain of references (project <- invoice <- line_item) with each ON DELETE
+# (restrict, cascade, set_null); long field names, so generated lines must wrap
+# as ruff formats them.
 RESOURCES = (
-    ("invoice", "number:str! amount:decimal due:date paid:bool note:text?"),
     (
-        "maintenance_window",
-        "reference_code:slug! priority:int! weight:float starts_at:datetime "
-        "ends_at:datetime? device_id:uuid? notes:text?",
+        "invoice",
+        "project:ref number:str! status:enum(draft,sent,paid)=draft amount:decimal "
+        "due:date paid:bool note:text?",
+    ),
+    (
+        "line_item",
+        "invoice:ref(cascade) project:ref(set_null)? reference_code:slug! priority:int! "
+        "weight:float starts_at:datetime ends_at:datetime? device_id:uuid? notes:text?",
     ),
 )
 
