@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from .fields import Field, SpecError, parse_fields
-from .resource import Resource
+from .resource import Resource, referable, references
 from .service import alembic_heads, recorded_answers
 
 # The types whose column is all there is to migrate: a type with a constraint of
@@ -168,7 +168,8 @@ def _nullable(field: Field, nullable: bool) -> str:
 
 
 def _resource(context: Mapping[str, Any], spec: str) -> Resource:
-    return Resource(context["resource_name"], context["resource_plural"], parse_fields(spec))
+    fields = parse_fields(spec, references(context))
+    return Resource(context["resource_name"], context["resource_plural"], fields)
 
 
 def _recorded_fields(conf: Mapping[str, Any]) -> str | None:
@@ -180,9 +181,11 @@ def _recorded_fields(conf: Mapping[str, Any]) -> str | None:
     return fields if isinstance(fields, str) else None
 
 
-def _same_spec(first: str, second: str) -> bool:
+def _same_spec(first: str, second: str, conf: Mapping[str, Any]) -> bool:
     try:
-        return parse_fields(first) == parse_fields(second)
+        return parse_fields(first, referable(conf["dst_path"])) == parse_fields(
+            second, referable(conf["dst_path"])
+        )
     except SpecError:
         return first == second
 
@@ -194,7 +197,7 @@ def field_change_problem(value: str, conf: Mapping[str, Any], drop: str = "") ->
     """
     dropping = set(str(drop or "").replace(",", " ").split())
     recorded = _recorded_fields(conf)
-    if recorded is None or _same_spec(recorded, value):
+    if recorded is None or _same_spec(recorded, value, conf):
         if dropping and not _dropped_by_last_change(conf, value) >= dropping:
             return (
                 "resource_drop_fields only with a change of resource_fields that drops "
@@ -202,7 +205,8 @@ def field_change_problem(value: str, conf: Mapping[str, Any], drop: str = "") ->
             )
         return ""
     try:
-        before, after = parse_fields(recorded), parse_fields(value)
+        known = referable(conf["dst_path"])
+        before, after = parse_fields(recorded, known), parse_fields(value, known)
     except SpecError:
         return ""  # resource_fields_problem says why
     change = FieldChange(Resource("x", "xs", before), Resource("x", "xs", after))
@@ -249,10 +253,11 @@ def _dropped_by_last_change(conf: Mapping[str, Any], fields: str) -> set[str]:
     the answers given for the change are checked again, against the change.
     """
     changes = recorded_answers(conf).get("resource_field_changes") or []
-    if not changes or not _same_spec(changes[-1]["fields"], fields):
+    if not changes or not _same_spec(changes[-1]["fields"], fields, conf):
         return set()
-    kept = {field.name for field in parse_fields(fields)}
-    return {field.name for field in parse_fields(changes[-1]["previous"])} - kept
+    known = referable(conf["dst_path"])
+    kept = {field.name for field in parse_fields(fields, known)}
+    return {field.name for field in parse_fields(changes[-1]["previous"], known)} - kept
 
 
 def field_changes(fields: str, conf: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -260,7 +265,7 @@ def field_changes(fields: str, conf: Mapping[str, Any]) -> list[dict[str, Any]]:
     change to `fields` if it is new (only the render into the service sees one)."""
     changes = list(recorded_answers(conf).get("resource_field_changes") or [])
     recorded = _recorded_fields(conf)
-    if recorded is None or _same_spec(recorded, fields):
+    if recorded is None or _same_spec(recorded, fields, conf):
         return changes
     heads = alembic_heads(Path(conf["dst_path"]))
     changes.append(
@@ -283,7 +288,7 @@ def field_changes_problem(changes: Any, fields: str, conf: Mapping[str, Any]) ->
     if recorded is None:
         return ""
     last = changes[-1]["fields"] if changes else recorded
-    return "" if _same_spec(last, fields) else "the changes up to the fields of this update"
+    return "" if _same_spec(last, fields, conf) else "the changes up to the fields of this update"
 
 
 def new_field_change(changes: Any, conf: Mapping[str, Any]) -> str:

@@ -288,6 +288,16 @@ FILTERS = {
 }
 
 
+def references(context: Mapping[str, Any]) -> dict[str, str]:
+    """What a `ref` of the resource being rendered may name: those recorded when it
+    was added (`copier update` renders the old release where no other resource's
+    answers are), and those the service has now."""
+    return {
+        **context["resource_references"],
+        **referable(context["_copier_conf"]["dst_path"], context["resource_name"]),
+    }
+
+
 def add_resource(context: dict[str, Any]) -> None:
     """Puts the resource being rendered in the context: the built-in projects with a
     service, else the one the answers describe (once they are all known)."""
@@ -300,13 +310,7 @@ def add_resource(context: dict[str, Any]) -> None:
             plural=context["resource_plural"],
             # With those recorded when the resource was added: `copier update`
             # renders the old release where no other resource's answers are.
-            fields=parse_fields(
-                context["resource_fields"],
-                {
-                    **context["resource_references"],
-                    **referable(context["_copier_conf"]["dst_path"], context["resource_name"]),
-                },
-            ),
+            fields=parse_fields(context["resource_fields"], references(context)),
         )
         migration = context["resource_migration"]
     except (KeyError, SpecError):
