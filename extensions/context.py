@@ -14,7 +14,7 @@ from typing import Any
 from copier_template_extensions import ContextHook
 from jinja2 import Environment
 
-from . import answers, field_changes, layout, messages, resource, toolchain, update
+from . import answers, contracts, field_changes, layout, messages, resource, toolchain, update
 
 
 class TemplateContext(ContextHook):
@@ -32,5 +32,6 @@ class TemplateContext(ContextHook):
         toolchain.add_toolchain(context)
         resource.add_resource(context)
         layout.add_layout(context)
+        contracts.add_contracts(context)
         field_changes.add_field_change(context)
         self.answer_checks.check(context)
