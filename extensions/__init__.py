@@ -7,7 +7,9 @@
   for a resource.
 - resource.py: a resource (the built-in projects, or one a team adds): its names.
 - fields.py: a resource's fields, parsed from its spec, and their types.
-- layout.py: where each component lives in each layout, and the import contracts.
+- field_changes.py: a change of a resource's fields on update, and its migration.
+- layout.py: where each component lives in each layout.
+- contracts.py: the import-linter contracts that encode the standard for a layout.
 - toolchain.py: the versions a service runs and is checked with.
 - formatting.py: the rendered Python, formatted by ruff as it renders.
 - messages.py: what Copier prints when it is done.

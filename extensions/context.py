@@ -2,7 +2,8 @@
 and the context that the modules of extensions/ build, in a fixed order.
 
 The order matters: the resource is known before the layout places it among the
-features, and both before the answers given with -d are checked (their
+features, then a change of its fields adds its migration to the resource's
+files, and all of it before the answers given with -d are checked (their
 validators read them).
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 from copier_template_extensions import ContextHook
 from jinja2 import Environment
 
-from . import answers, layout, messages, resource, toolchain, update
+from . import answers, contracts, field_changes, layout, messages, resource, toolchain, update
 
 
 class TemplateContext(ContextHook):
@@ -21,7 +22,9 @@ class TemplateContext(ContextHook):
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
-        environment.filters.update(answers.FILTERS, **resource.FILTERS, **update.FILTERS)
+        environment.filters.update(
+            answers.FILTERS, **resource.FILTERS, **field_changes.FILTERS, **update.FILTERS
+        )
         environment.globals.update(messages.GLOBALS)
         self.answer_checks = answers.AnswerChecks(environment)
 
@@ -29,4 +32,6 @@ class TemplateContext(ContextHook):
         toolchain.add_toolchain(context)
         resource.add_resource(context)
         layout.add_layout(context)
+        contracts.add_contracts(context)
+        field_changes.add_field_change(context)
         self.answer_checks.check(context)

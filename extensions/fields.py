@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 # How a message about a name begins (Copier shows only its first 30 or so characters).
@@ -23,6 +24,18 @@ BUILT_IN_COLUMNS = frozenset({"id", "owner_id", "created_at", "updated_at", "del
 CLASS_ATTRIBUTES = frozenset({"metadata", "registry", "model_config", "model_fields"})
 # In a class body, a field by one of these names would hide the type it names.
 TYPE_NAMES = frozenset({"bool", "date", "datetime", "decimal", "float", "int", "str", "uuid"})
+
+# `type(arguments)`, then the marks, then `=default`: `status:enum(draft,sent)=draft`.
+TYPE_PATTERN = re.compile(
+    r"^(?P<type>\w*)(?:\((?P<arguments>[^()]*)\))?(?P<marks>[?!]*)(?:=(?P<default>.*))?$"
+)
+# What a `ref` does to the rows that refer to a row being deleted; the key is the
+# spec's word, the value the foreign key's ON DELETE ("" for NO ACTION: a live
+# reference refuses the delete, and one statement may still delete both rows, as
+# an owner's ON DELETE CASCADE does).
+ON_DELETE = {"restrict": "", "cascade": "CASCADE", "set_null": "SET NULL"}
+# The resources every service has that a `ref` may name, with their tables.
+BUILT_IN_REFERABLE = {"project": "projects"}
 
 
 @dataclass(frozen=True)
@@ -191,20 +204,95 @@ FIELD_TYPES: dict[str, FieldType] = {
 # a field's filter may not take one.
 LIST_PARAMETERS = frozenset({"limit", "after", "page", "sort", "min_created_at", "max_created_at"})
 
+# Types whose column, annotation and values depend on the field's arguments:
+# `project:ref` (another resource's id) and `status:enum(draft,sent)`. The
+# entries hold what is the same for every such field; `Field` adds the rest.
+FIELD_TYPES["ref"] = FieldType(
+    python="uuid.UUID",
+    schema="",
+    column="ForeignKey()",  # its arguments are the field's: Field.foreign_key
+    migration="sa.Uuid()",
+    sqlmodel="",
+    # Stand-ins: the generated API tests replace them with rows of the caller's.
+    samples=(
+        '"0e7a4c1d-5b3f-4a29-8c6d-1f2e3a4b5c6d"',
+        '"6d5c4b3a-2e1f-4d6c-9a8b-7c6d5e4f3a2b"',
+    ),
+    invalid=('"not-a-uuid"', "42"),
+    numbered="",
+    # By its id, `project_id=`; an order by a random id would mean nothing.
+    filtering="exact",
+)
+FIELD_TYPES["enum"] = FieldType(
+    python="str",
+    schema="",
+    column="String(50)",  # a value has at most 50 characters
+    migration="sa.String(length=50)",
+    sqlmodel="max_length=50",
+    samples=("", ""),
+    invalid=('""', "1"),
+    numbered="",
+    filtering="exact",  # by one of its values (the query reads the same Literal)
+    sortable=True,  # by the value's text
+)
+
 # The types a team may use in a spec (`slug` too: the built-in projects use it).
 SPEC_TYPES = tuple(FIELD_TYPES)
 
 
 @dataclass(frozen=True)
 class Field:
-    name: str
+    name: str  # the column and JSON attribute: `project_id` for `project:ref`
     type: str
     optional: bool = False
     unique: bool = False
+    # A ref: the resource it names, that resource's table, and what the foreign
+    # key does on delete (a key of ON_DELETE).
+    target: str = ""
+    table: str = ""
+    on_delete: str = "restrict"
+    # An enum: its values, and the default a create takes ("" for none).
+    choices: tuple[str, ...] = ()
+    default: str = ""
 
     @property
     def kind(self) -> FieldType:
         return FIELD_TYPES[self.type]
+
+    @property
+    def is_ref(self) -> bool:
+        return self.type == "ref"
+
+    @property
+    def is_enum(self) -> bool:
+        return self.type == "enum"
+
+    @property
+    def requested(self) -> bool:
+        """Whether a create must send it: neither optional nor defaulted."""
+        return not self.optional and not self.default
+
+    @property
+    def literal(self) -> str:
+        """An enum's annotation in schemas, which OpenAPI shows as an enum."""
+        return f"Literal[{', '.join(repr(choice) for choice in self.choices)}]"
+
+    @property
+    def check(self) -> str:
+        """An enum's CHECK constraint's condition: the database refuses other values."""
+        values = ", ".join(f"'{choice}'" for choice in self.choices)
+        return f"{self.name} IN ({values})"
+
+    @property
+    def foreign_key_ondelete(self) -> str:
+        """A ref's foreign key's ON DELETE ("" for the default, NO ACTION)."""
+        return ON_DELETE[self.on_delete]
+
+    @property
+    def foreign_key(self) -> str:
+        """A ref's ForeignKey(...) arguments, as the SQLAlchemy model writes them."""
+        ondelete = self.foreign_key_ondelete
+        return f'"{self.table}.id"' + (f', ondelete="{ondelete}"' if ondelete else "")
 
     @property
     def title(self) -> str:
@@ -218,23 +306,39 @@ class Field:
         return f"{python} | None" if self.optional else python
 
     @property
+    def _column(self) -> str:
+        if self.is_ref:
+            return f"ForeignKey({self.foreign_key}), index=True"
+        default = f", server_default={self.default!r}" if self.default else ""
+        return self.kind.column + default
+
+    @property
     def model_line(self) -> str:
         """The SQLAlchemy declaration: `name: Mapped[str] = mapped_column(String(255))`."""
         annotation = f"Mapped[{self._optional(self.kind.python)}]"
-        return f"    {self.name}: {annotation} = mapped_column({self.kind.column})"
+        return f"    {self.name}: {annotation} = mapped_column({self._column})"
 
     @property
     def sqlmodel_line(self) -> str:
         arguments = [*(["default=None"] if self.optional else []), *_split(self.kind.sqlmodel)]
+        if self.is_ref:
+            ondelete = self.foreign_key_ondelete
+            arguments += [f'foreign_key="{self.table}.id"', "index=True"]
+            arguments += [f'ondelete="{ondelete}"'] if ondelete else []
+        if self.default:
+            arguments.append(f'sa_column_kwargs={{"server_default": {self.default!r}}}')
         return _field_line(self.name, self._optional(self.kind.python), arguments)
 
     @property
     def request_python(self) -> str:
-        return self.kind.request_python or self.kind.python
+        return self.literal if self.is_enum else self.kind.request_python or self.kind.python
 
     @property
     def create_line(self) -> str:
-        arguments = [*(["default=None"] if self.optional else []), *_split(self.kind.schema)]
+        default = [f"default={self.default!r}"] if self.default else []
+        if self.optional:
+            default = default or ["default=None"]
+        arguments = [*default, *_split(self.kind.schema)]
         return _field_line(self.name, self._optional(self.request_python), arguments)
 
     @property
@@ -244,11 +348,16 @@ class Field:
 
     @property
     def response_line(self) -> str:
-        return f"    {self.name}: {self._optional(self.kind.python)}"
+        python = self.literal if self.is_enum else self.kind.python
+        return f"    {self.name}: {self._optional(python)}"
 
     @property
     def migration_line(self) -> str:
-        return f'        sa.Column("{self.name}", {self.kind.migration}, nullable={self.optional}),'
+        default = f", server_default={self.default!r}" if self.default else ""
+        return (
+            f'        sa.Column("{self.name}", {self.kind.migration}, '
+            f"nullable={self.optional}{default}),"
+        )
 
     @property
     def filters(self) -> tuple[tuple[str, str], ...]:
@@ -275,15 +384,29 @@ class Field:
 
     @property
     def samples(self) -> tuple[str, str]:
+        if self.is_enum:
+            return repr(self.choices[-1]), repr(self.choices[0])
         return self.kind.samples
 
     @property
     def invalid(self) -> tuple[str, ...]:
+        if self.is_enum:
+            # Another word, and a value's capitalised twin: the values are exact.
+            return (*self.kind.invalid, '"unknown"', repr(self.choices[0].capitalize()))
         return self.kind.invalid
 
     @property
     def numbered(self) -> str:
         return self.kind.numbered
+
+    @property
+    def ordered(self) -> str:
+        """A value that never decreases with `n` (0 to 9), as Python source, for the
+        list's tests: an enum's values in their order, the last repeated once they
+        run out. "" for a ref: its values are rows the tests make."""
+        if self.is_enum:
+            return f"{sorted(self.choices)!r}[min(n, {len(self.choices) - 1})]"
+        return self.numbered
 
 
 def _split(arguments: str) -> list[str]:
@@ -293,8 +416,8 @@ def _split(arguments: str) -> list[str]:
 def _field_line(name: str, annotation: str, arguments: list[str]) -> str:
     if not arguments:
         return f"    {name}: {annotation}"
-    if arguments == ["default=None"]:
-        return f"    {name}: {annotation} = None"
+    if len(arguments) == 1 and arguments[0].startswith("default="):
+        return f"    {name}: {annotation} = {arguments[0].removeprefix('default=')}"
     return f"    {name}: {annotation} = Field({', '.join(arguments)})"
 
 
@@ -306,16 +429,20 @@ def pascal(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
 
 
-def parse_fields(spec: str) -> tuple[Field, ...]:
-    """`name:type` words, `?` after the type for optional, `!` for unique per owner."""
+def parse_fields(spec: str, referable: Mapping[str, str] = BUILT_IN_REFERABLE) -> tuple[Field, ...]:
+    """`name:type` words, `?` after the type for optional, `!` for unique per owner.
+
+    `referable` maps each resource a `ref` may name to its table: the service's
+    built-in projects and the resources added before this one.
+    """
     fields: list[Field] = []
     for word in spec.split():
-        name, colon, kind = word.partition(":")
-        if not colon or not name:
+        name, colon, written = word.partition(":")
+        parsed = TYPE_PATTERN.fullmatch(written)
+        if not colon or not name or not parsed:
             msg = f"name:type words, e.g. amount:decimal note:text?; {word!r} is not one"
             raise SpecError(msg)
-        marks = kind[len(kind.rstrip("?!")) :]
-        kind = kind.rstrip("?!")
+        kind, arguments, marks = parsed["type"], parsed["arguments"], parsed["marks"]
         optional, unique = "?" in marks, "!" in marks
         if optional and unique:
             msg = f"`?` (optional) or `!` (unique), not both: field {name!r} has both"
@@ -324,6 +451,20 @@ def parse_fields(spec: str) -> tuple[Field, ...]:
             types = ", ".join(SPEC_TYPES)
             msg = f"types {types}; field {name!r} has the unknown type {kind!r}"
             raise SpecError(msg)
+        if arguments is not None and kind not in ("ref", "enum"):
+            msg = f"arguments only to ref and enum: field {name!r} ({kind}) has {arguments!r}"
+            raise SpecError(msg)
+        if parsed["default"] is not None and kind != "enum":
+            msg = f"a default (=) only on an enum: field {name!r} is a {kind}"
+            raise SpecError(msg)
+        extra: dict[str, Any] = {}
+        if kind == "ref":
+            extra = _reference(
+                name, arguments, optional=optional, unique=unique, referable=referable
+            )
+            name = f"{name}_id"
+        elif kind == "enum":
+            extra = _choices(name, arguments, parsed["default"], unique=unique)
         problem = identifier_problem(name, "field name", longest=26)
         if problem:
             raise SpecError(problem)
@@ -338,7 +479,7 @@ def parse_fields(spec: str) -> tuple[Field, ...]:
         if any(field.name == name for field in fields):
             msg = f"each field once: field {name!r} is given twice"
             raise SpecError(msg)
-        field = Field(name, kind, optional=optional, unique=unique)
+        field = Field(name, kind, optional=optional, unique=unique, **extra)
         taken_parameters = LIST_PARAMETERS | {p for f in fields for p, _ in f.filters}
         clash = [p for p, _ in field.filters if p in taken_parameters]
         if clash:
@@ -355,6 +496,62 @@ def parse_fields(spec: str) -> tuple[Field, ...]:
         msg = "at least one field, e.g. number:str! amount:decimal due:date"
         raise SpecError(msg)
     return tuple(fields)
+
+
+def _reference(
+    name: str,
+    argument: str | None,
+    *,
+    optional: bool,
+    unique: bool,
+    referable: Mapping[str, str],
+) -> dict[str, Any]:
+    """A `ref` field's target, table and ON DELETE, or the SpecError saying why not."""
+    if name not in referable:
+        msg = (
+            f"a ref to a resource of the service ({', '.join(sorted(referable))}): "
+            f"field {name!r} names none"
+        )
+        raise SpecError(msg)
+    on_delete = argument or "restrict"
+    if on_delete not in ON_DELETE:
+        msg = f"ref({'|'.join(ON_DELETE)}): field {name!r} has ref({argument})"
+        raise SpecError(msg)
+    if on_delete == "set_null" and not optional:
+        msg = f"ref(set_null) only with `?` (optional): field {name!r} is required"
+        raise SpecError(msg)
+    if unique:
+        msg = f"`!` (unique) not on a ref: field {name!r} is one"
+        raise SpecError(msg)
+    return {"target": name, "table": referable[name], "on_delete": on_delete}
+
+
+def _choices(
+    name: str, argument: str | None, default: str | None, *, unique: bool
+) -> dict[str, Any]:
+    """An enum field's values and default, or the SpecError saying why not."""
+    choices = tuple(argument.split(",")) if argument else ()
+    if len(choices) < 2:
+        msg = f"enum(a,b,...) with two values or more: field {name!r} has {len(choices)}"
+        raise SpecError(msg)
+    for choice in choices:
+        if not NAME_PATTERN.fullmatch(choice) or len(choice) > 50:
+            msg = (
+                f"enum values in snake_case, e.g. enum(draft,sent): field {name!r} has "
+                f"{choice!r} (lowercase letters, digits and single underscores, at most 50)"
+            )
+            raise SpecError(msg)
+    repeated = sorted({choice for choice in choices if choices.count(choice) > 1})
+    if repeated:
+        msg = f"each enum value once: field {name!r} repeats {', '.join(repeated)}"
+        raise SpecError(msg)
+    if default is not None and default not in choices:
+        msg = f"a default among the values ({', '.join(choices)}): field {name!r} has {default!r}"
+        raise SpecError(msg)
+    if unique:
+        msg = f"`!` (unique) not on an enum: field {name!r} has too few values"
+        raise SpecError(msg)
+    return {"choices": choices, "default": default or ""}
 
 
 def identifier_problem(name: str, what: str, longest: int = 24) -> str:

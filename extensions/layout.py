@@ -199,123 +199,12 @@ class Layout:
             lines.append(import_line(self.resolve(module.strip()), names.split(",")))
         return f"\n{indent}".join(lines)
 
-    def import_contracts(self) -> list[dict[str, Any]]:
-        """import-linter contracts that encode the standard for this layout.
-
-        They name features by pattern wherever import-linter can, so that a
-        resource added later is covered without editing them; the one contract
-        that names a feature is each feature's own (see repository_contract).
-        """
-        package = self.package
-        if self.layered:
-            layers = [f"{package}.{LAYERED_MODULES[c].split('.')[0]}" for c in LAYERS]
-            layer_contract: dict[str, Any] = {
-                "name": "Layers: routers -> dependencies -> services -> repositories -> models",
-                "type": "layers",
-                "layers": layers,
-            }
-            web_free = [
-                f"{package}.{LAYERED_MODULES[component].split('.')[0]}" for component in WEB_FREE
-            ]
-            features = [
-                f"{package}.{LAYERED_MODULES[component].split('.')[0]}"
-                for component in RESOURCE_COMPONENTS
-            ]
-        else:
-            layer_contract = {
-                "name": "Layers within each feature: router -> dependencies -> service "
-                "-> repository -> models",
-                "type": "layers",
-                # Every feature, the team's own too; a feature may lack a layer.
-                "containers": [f"{package}.features.*"],
-                "layers": [f"({layer})" for layer in LAYERS],
-            }
-            web_free = [f"{package}.features.*.{component}" for component in WEB_FREE]
-            features = [f"{package}.features"]
-        contracts = [
-            layer_contract,
-            {
-                "name": "Services, repositories, models, schemas and exceptions "
-                "import nothing from FastAPI or Starlette",
-                "type": "forbidden",
-                "source_modules": web_free,
-                "forbidden_modules": ["fastapi", "starlette"],
-            },
-            {
-                "name": "The core imports no feature",
-                "type": "forbidden",
-                "source_modules": [f"{package}.core"],
-                "forbidden_modules": features,
-            },
-        ]
-        contracts.append(self.users_contract())
-        contracts += [
-            self.repository_contract(feature)
-            for feature, (_, components) in FEATURES.items()
-            if "repository" in components
-        ]
-        return contracts
-
-    def users_contract(self) -> dict[str, Any]:
-        """Every feature may build on users (the current user is theirs); users
-        imports no other feature, directly or not, so no cycle runs through it."""
-        return {
-            "name": "The users feature imports no other feature",
-            "type": "forbidden",
-            "source_modules": self.feature_modules("users"),
-            "forbidden_modules": [
-                module
-                for feature in self.features
-                if feature != "users"
-                for module in self.feature_modules(feature)
-            ],
-        }
-
     def feature_modules(self, feature: str) -> list[str]:
         """The modules of a feature: its folder, or its file in each layer."""
         if not self.layered:
             return [f"{self.package}.features.{feature}"]
         _, components = self.features[feature]
         return [self.module(feature, component) for component in components]
-
-    def repository_contract(self, feature: str) -> dict[str, Any]:
-        """Only the feature itself (and the CLI, a composition root) imports its repository.
-
-        Another feature goes through this feature's service.
-        """
-        _, components = self.features[feature]
-        return {
-            "name": f"Only the {feature} feature imports its repository",
-            "type": "protected",
-            "protected_modules": [self.module(feature, "repository")],
-            "allowed_importers": [
-                *(self.module(feature, c) for c in components if c != "repository"),
-                f"{self.package}.cli",
-            ],
-        }
-
-
-CONTRACT_LISTS = (
-    "containers",
-    "layers",
-    "source_modules",
-    "forbidden_modules",
-    "protected_modules",
-    "allowed_importers",
-)
-
-
-def contract_toml(contract: dict[str, Any]) -> str:
-    """One contract as a `[[tool.importlinter.contracts]]` table of pyproject.toml."""
-    lines = [
-        "[[tool.importlinter.contracts]]",
-        f'name = "{contract["name"]}"',
-        f'type = "{contract["type"]}"',
-    ]
-    for key in CONTRACT_LISTS:
-        if key in contract:
-            lines += [f"{key} = [", *(f'    "{item}",' for item in contract[key]), "]"]
-    return "\n".join(lines) + "\n"
 
 
 def _join(*parts: str) -> str:
@@ -327,24 +216,35 @@ def import_line(module: str, names: Iterable[str]) -> str:
     return f"from {module} import {', '.join(name.strip() for name in names if name.strip())}"
 
 
+def layout_of(context: dict[str, Any]) -> Layout | None:
+    """The layout the answers chose, with the resource being rendered among its
+    features; None while the questions are still being asked."""
+    if "layout" not in context or "package_name" not in context:
+        return None
+    kind, package = context["layout"], context["package_name"]
+    resource = context.get("resource")
+    if resource:
+        return Layout(kind, package, resource=resource.feature, resource_entity=resource.name)
+    return Layout(kind, package)
+
+
 def add_layout(context: dict[str, Any]) -> None:
     """Adds the layout helpers to every template's context.
 
     The resource being rendered (`resource`, put there by extensions/resource.py
     before this runs) is one of the layout's features.
     """
-    if "layout" not in context or "package_name" not in context:
+    layout = layout_of(context)
+    if layout is None:
         return  # still asking the questions
-    kind, package = context["layout"], context["package_name"]
-    resource = context.get("resource")
-    layout = (
-        Layout(kind, package, resource=resource.feature, resource_entity=resource.name)
-        if resource
-        else Layout(kind, package)
-    )
+    kind, package, resource = layout.kind, layout.package, context.get("resource")
 
     def resource_files(plural: str, singular: str) -> list[str]:
         return Layout(kind, package, plural, singular).resource_paths(plural)
+
+    def resource_test_module(plural: str, singular: str, test_kind: str) -> str:
+        """A test module of another resource (one a `ref` field names)."""
+        return Layout(kind, package, plural, singular).test_module(plural, test_kind)
 
     generating_resource = context.get("generate") == "resource" and resource is not None
     context.update(
@@ -356,10 +256,9 @@ def add_layout(context: dict[str, Any]) -> None:
         test_dir=layout.test_dir,
         test_file=layout.test_file,
         test_module=layout.test_module,
+        resource_test_module=resource_test_module,
         layer_package=layout.layer_package,
         imports=layout.imports,
-        import_contracts=layout.import_contracts,
-        contract_toml=contract_toml,
         import_line=import_line,
         resource_files=resource_files,
         mutation_paths=layout.mutation_paths,

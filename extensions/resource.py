@@ -16,8 +16,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .fields import Field, SpecError, identifier_problem, parse_fields, pascal
-from .service import new_migration, overwriting, service_problem, what_to_render
+from .fields import (
+    BUILT_IN_REFERABLE,
+    Field,
+    SpecError,
+    identifier_problem,
+    parse_fields,
+    pascal,
+)
+from .service import new_migration, overwriting, read_answers, service_problem, what_to_render
 
 # Every resource's creation time, which its list filters on and sorts by.
 CREATED_AT = Field("created_at", "datetime")
@@ -82,6 +89,24 @@ class Resource:
     @cached_property
     def unique(self) -> tuple[Field, ...]:
         return tuple(field for field in self.fields if field.unique)
+
+    @cached_property
+    def requested(self) -> tuple[Field, ...]:
+        """The fields a create must send: required, with no default."""
+        return tuple(field for field in self.fields if field.requested)
+
+    @cached_property
+    def defaulted(self) -> tuple[Field, ...]:
+        return tuple(field for field in self.fields if field.default)
+
+    @cached_property
+    def references(self) -> tuple[Field, ...]:
+        """The `ref` fields: ids of the owner's rows of other resources."""
+        return tuple(field for field in self.fields if field.is_ref)
+
+    @cached_property
+    def enums(self) -> tuple[Field, ...]:
+        return tuple(field for field in self.fields if field.is_enum)
 
     def uses(self, *types: str) -> bool:
         return any(field.type in types for field in self.fields)
@@ -150,8 +175,8 @@ class Resource:
 
     @property
     def sqlmodel_names(self) -> set[str]:
-        """What the SQLModel model imports from sqlalchemy: its indexes'."""
-        return {"Index", "text"}
+        """What the SQLModel model imports from sqlalchemy: its indexes', its checks'."""
+        return {"Index", "text"} | ({"CheckConstraint"} if self.enums else set())
 
     @property
     def pydantic_names(self) -> list[str]:
@@ -240,9 +265,24 @@ def resource_plural_problem(
     return ""
 
 
-def resource_fields_problem(value: str) -> str:
+def referable(dst_path: str | Path | None, name: str = "") -> dict[str, str]:
+    """The resources a `ref` of resource `name` may name, with their tables: the
+    built-in projects, and each resource added to the service before (its answers
+    file says its plural)."""
+    found = dict(BUILT_IN_REFERABLE)
+    if dst_path is None:
+        return found
+    for path in sorted(Path(dst_path).glob(".copier-answers.*.yml")):
+        answers = read_answers(path)
+        other, plural = answers.get("resource_name"), answers.get("resource_plural")
+        if isinstance(other, str) and isinstance(plural, str) and other != name:
+            found[other] = plural
+    return found
+
+
+def resource_fields_problem(value: str, conf: Mapping[str, Any], name: str = "") -> str:
     try:
-        parse_fields(value)
+        parse_fields(value, referable(conf["dst_path"], name))
     except SpecError as error:
         return f"{error}."
     return ""
@@ -258,7 +298,18 @@ FILTERS = {
     "resource_name_problem": resource_name_problem,
     "resource_plural_problem": resource_plural_problem,
     "resource_fields_problem": resource_fields_problem,
+    "referable": referable,
 }
+
+
+def references(context: Mapping[str, Any]) -> dict[str, str]:
+    """What a `ref` of the resource being rendered may name: those recorded when it
+    was added (`copier update` renders the old release where no other resource's
+    answers are), and those the service has now."""
+    return {
+        **context["resource_references"],
+        **referable(context["_copier_conf"]["dst_path"], context["resource_name"]),
+    }
 
 
 def add_resource(context: dict[str, Any]) -> None:
@@ -271,7 +322,9 @@ def add_resource(context: dict[str, Any]) -> None:
         resource = Resource(
             name=context["resource_name"],
             plural=context["resource_plural"],
-            fields=parse_fields(context["resource_fields"]),
+            # With those recorded when the resource was added: `copier update`
+            # renders the old release where no other resource's answers are.
+            fields=parse_fields(context["resource_fields"], references(context)),
         )
         migration = context["resource_migration"]
     except (KeyError, SpecError):

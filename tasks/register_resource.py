@@ -21,9 +21,10 @@ from pathlib import Path
 # Copier runs this file by path; its siblings are the template's extensions.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from extensions.contracts import contract_toml, repository_contract
 from extensions.fields import pascal
 from extensions.formatting import ruff_binary
-from extensions.layout import Layout, contract_toml, import_line
+from extensions.layout import Layout, import_line
 from extensions.toolchain import RUFF_VERSION
 
 
@@ -89,7 +90,7 @@ def register(project: Path, layout: Layout, singular: str, plural: str) -> None:
             pascal(singular),
         ),
         project / "pyproject.toml": lambda source: add_contract(
-            source, contract_toml(layout.repository_contract(plural))
+            source, contract_toml(repository_contract(layout, plural))
         ),
     }
     # Every file is checked before any is written.

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pytest_copie.plugin import Copie
 
 from tests.harness import (
     Environments,
@@ -175,10 +176,9 @@ def template_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def renders(
-    template_source: Path, tmp_path_factory: pytest.TempPathFactory
-) -> PerCombination[RenderedProject]:
-    return render_cache(template_source, tmp_path_factory.mktemp("renders"))
+def renders(template_source: Path, copie_session: Copie) -> PerCombination[RenderedProject]:
+    """Each combination rendered once per session (per worker), by pytest-copie."""
+    return render_cache(copie_session, template_source)
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ import copier
 import httpx
 import pytest
 import yaml
+from pytest_copie.plugin import Copie
 
 from extensions.toolchain import LOCK_COMMAND, SUPPORTED_PYTHONS
 from tests.matrix import Combination
@@ -237,23 +238,37 @@ class PerCombination(Generic[T]):
         return result
 
 
-def render_cache(source: Path, root: Path) -> PerCombination[RenderedProject]:
-    def render_combination(combination: Combination) -> RenderedProject:
-        destination = root / combination.id
-        files = render(source, destination, combination.data)
-        return RenderedProject(combination=combination, path=destination, files=files)
+def copied(copie: Copie, source: Path, data: Mapping[str, str]) -> RenderedProject:
+    """A new project rendered by pytest-copie (`copier copy` with these answers and
+    every other question at its default, extensions trusted) into a folder of its
+    own; raises what Copier raised, which pytest-copie returns instead."""
+    result = copie.copy(extra_answers=dict(data), template_dir=source)
+    if result.exception is not None:
+        raise result.exception
+    assert result.project_dir is not None
+    files = tuple(sorted(path for path in result.project_dir.rglob("*") if path.is_file()))
+    return RenderedProject(Combination(tuple(data.items())), result.project_dir, files)
 
-    return PerCombination(render_combination, "rendering")
+
+def render_cache(copie: Copie, source: Path) -> PerCombination[RenderedProject]:
+    """Each combination rendered by pytest-copie's session fixture, once."""
+    return PerCombination(lambda combination: copied(copie, source, combination.data), "rendering")
 
 
-# (singular, fields): between them every type, unique and optional fields; the
-# second has a long name, so generated lines must wrap as ruff formats them.
+# (singular, fields): between them every type, unique and optional fields, and a
+# chain of references (project <- invoice <- line_item) with each ON DELETE
+# (restrict, cascade, set_null); long field names, so generated lines must wrap
+# as ruff formats them.
 RESOURCES = (
-    ("invoice", "number:str! amount:decimal due:date paid:bool note:text?"),
     (
-        "maintenance_window",
-        "reference_code:slug! priority:int! weight:float starts_at:datetime "
-        "ends_at:datetime? device_id:uuid? notes:text?",
+        "invoice",
+        "project:ref number:str! status:enum(draft,sent,paid)=draft amount:decimal "
+        "due:date paid:bool note:text?",
+    ),
+    (
+        "line_item",
+        "invoice:ref(cascade) project:ref(set_null)? reference_code:slug! priority:int! "
+        "weight:float starts_at:datetime ends_at:datetime? device_id:uuid? notes:text?",
     ),
 )
 

@@ -26,6 +26,7 @@ NOT_RENDERED = frozenset({"alembic/resource_table.jinja"})
 # rendered from the same files under its own names.
 RESOURCE = SimpleNamespace(feature="projects")
 ADDED_MIGRATION = "<date>_<revision>_create_<plural>.py"
+CHANGE_MIGRATION = "<date>_<revision>_change_<plural>_fields.py"
 
 
 def template_files() -> list[str]:
@@ -43,6 +44,8 @@ def rendered_path(template_file: str, layout: Layout) -> str:
         return "(not rendered)"
     if "resource_migration_file" in template_file:
         return f"`alembic/versions/{ADDED_MIGRATION}` (an added resource's only)"
+    if "field_change_migration_file" in template_file:
+        return f"`alembic/versions/{CHANGE_MIGRATION}` (an update that changes its fields)"
     environment = jinja2.Environment(undefined=jinja2.StrictUndefined)
     context = {
         "package_name": PACKAGE,

@@ -308,10 +308,30 @@ INVOICE = {
 
 
 def with_revision(files: Mapping[str, bytes], old: str, new: str) -> dict[str, bytes]:
-    """The files with one migration revision id replaced by another, names included."""
-    return {
-        path.replace(old, new): content.replace(old.encode(), new.encode())
-        for path, content in files.items()
+    """The files with one migration revision id replaced by another, names included.
+
+    In an answers file YAML quotes a revision of digits alone ('227061291475'),
+    so the quoted form is replaced by the new id as YAML writes it first."""
+
+    def as_yaml(revision: str) -> bytes:
+        return yaml.safe_dump(revision).splitlines()[0].encode()
+
+    def swap(content: bytes) -> bytes:
+        content = content.replace(as_yaml(old), as_yaml(new))
+        return content.replace(old.encode(), new.encode())
+
+    return {path.replace(old, new): swap(content) for path, content in files.items()}
+
+
+def test_a_revision_of_digits_alone_is_replaced_as_yaml_writes_it() -> None:
+    old, new = "227061291475", "ffc4a2d5302b"
+    files = {
+        ".copier-answers.invoice.yml": f"  revision: '{old}'\n".encode(),
+        f"alembic/versions/x_{old}.py": f'revision: str = "{old}"\n'.encode(),
+    }
+    assert with_revision(files, old, new) == {
+        ".copier-answers.invoice.yml": f"  revision: {new}\n".encode(),
+        f"alembic/versions/x_{new}.py": f'revision: str = "{new}"\n'.encode(),
     }
 
 

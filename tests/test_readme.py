@@ -355,6 +355,19 @@ def test_the_readmes_run_word_for_word(terminal: Terminal) -> None:
     assert answers(service, ".copier-answers.invoice.yml")["_commit"] == NEXT
     assert_clean(service)
 
+    # A change of the invoice's fields: README.md's command is the rendered README's.
+    change = readme.take("Adding a resource")
+    assert change.text == rendered.take("Add a resource").text
+    terminal.run(change)  # the update, the migration and the commit
+    recorded = answers(service, ".copier-answers.invoice.yml")
+    assert str(recorded["resource_fields"]).endswith("reference:str?")
+    changes = recorded["resource_field_changes"]
+    assert isinstance(changes, list)
+    assert [change["previous"] for change in changes] == [
+        "number:str! amount:decimal due:date paid:bool note:text?"
+    ]
+    assert_clean(service)
+
     terminal.run(rendered.take("Conflicts"))  # no marker: exit 1
     terminal.run(rendered.take("Conflicts"))  # --conflict rej
     assert not list(service.rglob("*.rej"))

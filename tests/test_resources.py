@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from extensions.fields import FIELD_TYPES, parse_fields
+from extensions.fields import BUILT_IN_REFERABLE, FIELD_TYPES, ON_DELETE, parse_fields
 from extensions.layout import Layout
 from extensions.resource import pluralize
 from tests.harness import (
@@ -45,9 +45,17 @@ def digest(project: Path) -> str:
     return hashed.hexdigest()
 
 
-def test_the_resources_cover_every_field_type() -> None:
-    used = {field.type for _, fields in RESOURCES for field in parse_fields(fields)}
+def test_the_resources_cover_every_field_type_and_on_delete() -> None:
+    referable = dict(BUILT_IN_REFERABLE)
+    used: set[str] = set()
+    on_delete: set[str] = set()
+    for name, spec in RESOURCES:
+        fields = parse_fields(spec, referable)
+        used |= {field.type for field in fields}
+        on_delete |= {field.on_delete for field in fields if field.is_ref}
+        referable[name] = pluralize(name)
     assert used == set(FIELD_TYPES)
+    assert on_delete == set(ON_DELETE)
 
 
 @pytest.mark.parametrize("check", CHECKS)
@@ -55,6 +63,28 @@ def test_grown_service_passes(
     grown: RenderedProject, environments: Environments, check: str
 ) -> None:
     assert_check_passes(grown, environments, check, prefix="tpl_grown_")
+
+
+# The files the generator registers a resource in (tasks/register_resource.py):
+# routers, the models Alembic sees, import-linter contracts; no database code.
+REGISTRATION_FILES = {"alembic/env.py", "pyproject.toml", "src/app/main.py"}
+
+
+def test_a_grown_service_holds_the_new_service(
+    grown: RenderedProject, renders: PerCombination[RenderedProject]
+) -> None:
+    """Every file of the new service is in its grown service, unchanged, but the
+    registration files: so the grown service's suite on SQLite runs the new
+    service's tests on its code, and the new service's SQLite run is not repeated
+    (tests/test_service_checks.py, NEW_SERVICE_CHECKS)."""
+    new = renders.get(grown.combination)
+    changed = set()
+    for path in new.files:
+        name = path.relative_to(new.path)
+        kept = grown.path / name
+        if not kept.is_file() or kept.read_bytes() != path.read_bytes():
+            changed.add(name.as_posix())
+    assert changed == REGISTRATION_FILES
 
 
 def test_each_resource_is_in_the_layout_and_registered(grown: RenderedProject) -> None:
@@ -131,6 +161,18 @@ REFUSED = [
     ({"resource_fields": "paid:bool!"}, "a bool ('paid') has too few", "unique-bool"),
     ({"resource_fields": "code:str?!"}, "not both: field 'code' has both", "optional-unique"),
     ({"resource_fields": "sort:str"}, "field 'sort' would filter the list", "filter-clash"),
+    (
+        {"resource_fields": "client:ref"},
+        "a ref to a resource of the service (invoice, project): field 'client' names none",
+        "ref-unknown",
+    ),
+    ({"resource_fields": "project:ref(set_null)"}, "only with `?` (optional)", "ref-set-null"),
+    ({"resource_fields": "project:ref(soft)"}, "ref(restrict|cascade|set_null)", "ref-on-delete"),
+    ({"resource_fields": "state:enum(on)"}, "with two values or more", "enum-one-value"),
+    ({"resource_fields": "state:enum(on,off,on)"}, "'state' repeats on", "enum-repeated"),
+    ({"resource_fields": "state:enum(on,Off)"}, "enum values in snake_case", "enum-value"),
+    ({"resource_fields": "state:enum(on,off)=maybe"}, "a default among the values", "enum-default"),
+    ({"resource_fields": "code:str=x"}, "a default (=) only on an enum", "default-not-enum"),
 ]
 
 

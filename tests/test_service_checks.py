@@ -3,13 +3,16 @@
 Each check runs inside the rendered project, in the environment its declared
 dependencies select (see `Environments` in tests/harness.py), exactly as the
 rendered project's own CI runs it: `uv run <check>` after `uv sync`. Its test
-suite runs twice: on a SQLite file, and on PostgreSQL with the coverage gate;
-and once more, for one combination, on PostgreSQL with two xdist workers.
+suite runs on PostgreSQL with the coverage gate, as its CI runs it; on SQLite,
+the developer's `uv run pytest`, it runs as part of the grown service, which
+holds every file of the new one (tests/test_resources.py); and once more, for
+one combination, on PostgreSQL with two xdist workers.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -42,6 +45,11 @@ CHECKS: dict[str, tuple[str, ...]] = {
     "pytest-sqlite": ("pytest",),
     "pytest-postgresql": ("pytest", "--cov"),
 }
+# A new service's checks. Its suite on SQLite runs inside its grown service's:
+# the grown service holds every file of the new one unchanged but the three the
+# generator registers a resource in, none of them database code (asserted by
+# tests/test_resources.py), and runs every one of its tests, on both databases.
+NEW_SERVICE_CHECKS = {name: command for name, command in CHECKS.items() if name != "pytest-sqlite"}
 # Projects whose suite runs on SQLite alone (updated services, unusual answers)
 # run it with the coverage gate there.
 SQLITE_ONLY_CHECKS: dict[str, tuple[str, ...]] = {
@@ -92,7 +100,7 @@ def assert_check_passes(
         )
 
 
-@pytest.mark.parametrize("check", CHECKS)
+@pytest.mark.parametrize("check", NEW_SERVICE_CHECKS)
 def test_check(rendered: RenderedProject, environments: Environments, check: str) -> None:
     assert_check_passes(rendered, environments, check)
 
@@ -157,8 +165,25 @@ OTHER_PYTHONS = pytest.param(
 
 
 # ruff is one binary, whatever Python runs it, and reads its target version from
-# pyproject.toml: on another Python its checks would prove nothing new.
-INTERPRETER_CHECKS = [check for check in CHECKS if not check.startswith("ruff")]
+# pyproject.toml: on another Python its checks would prove nothing new. The suite
+# runs without coverage there: the coverage gate is the service's CI's, which runs
+# on the service's own Python (above), and the code has no branch by Python version.
+INTERPRETER_CHECKS = {
+    check: ("pytest",) if check.startswith("pytest") else command
+    for check, command in CHECKS.items()
+    if not check.startswith("ruff")
+}
+
+
+def test_the_service_code_has_no_branch_by_python_version() -> None:
+    """What lets the coverage gate run on the service's own Python alone."""
+    template = Path(__file__).resolve().parents[1] / "template"
+    branching = [
+        path.relative_to(template)
+        for path in template.rglob("*.jinja")
+        if re.search(r"\bsys\.version|\bversion_info\b|PY3\d", path.read_text(encoding="utf-8"))
+    ]
+    assert branching == []
 
 
 @pytest.mark.parametrize("check", INTERPRETER_CHECKS)
@@ -182,7 +207,9 @@ def test_check_on_every_other_supported_python(
         if check == "pytest-postgresql":
             prefix = f"tpl_py{python.replace('.', '')}_"
             variables["TEST_DATABASE_URL"] = postgres_url_for(project, prefix)
-        result = environments.run(project.path, CHECKS[check], python=python, **variables)
+        result = environments.run(
+            project.path, INTERPRETER_CHECKS[check], python=python, **variables
+        )
         if result.returncode != 0:
             pytest.fail(
                 f"{project.combination.id} on Python {python}: {check} failed: "

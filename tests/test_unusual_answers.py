@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pytest_copie.plugin import Copie
 
-from tests.harness import Environments, RenderedProject, render
-from tests.matrix import Combination
+from tests.harness import Environments, RenderedProject, copied
 from tests.test_service_checks import SQLITE_ONLY_CHECKS
 
 UNUSUAL = {
@@ -32,11 +32,8 @@ pytestmark = pytest.mark.xdist_group(name="sqlalchemy-structlog")
 
 
 @pytest.fixture(scope="module")
-def unusual(template_source: Path, tmp_path_factory: pytest.TempPathFactory) -> RenderedProject:
-    destination = tmp_path_factory.mktemp("unusual") / "project"
-    files = render(template_source, destination, UNUSUAL)
-    combination = Combination(answers=tuple(UNUSUAL.items()))
-    return RenderedProject(combination=combination, path=destination, files=files)
+def unusual(template_source: Path, copie_session: Copie) -> RenderedProject:
+    return copied(copie_session, template_source, UNUSUAL)
 
 
 def test_the_slug_is_derived_from_the_name(unusual: RenderedProject) -> None:

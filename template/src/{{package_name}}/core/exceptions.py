@@ -6,6 +6,7 @@ the stable, machine-readable value clients see in the error envelope.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -57,3 +58,31 @@ class TooManyRequestsError(AppError):
     def __init__(self, message: str, retry_after_seconds: int) -> None:
         super().__init__(message)
         self.retry_after_seconds = retry_after_seconds
+
+
+class UnknownReferenceError(ValidationError):
+    """Ids the caller may not refer to: no row of theirs, or one that is deleted.
+
+    Every case reads the same, so whether another owner's row exists does not leak.
+    """
+
+    def __init__(self, fields: Iterable[str]) -> None:
+        super().__init__(
+            "A reference names nothing of yours",
+            [
+                ErrorDetail(
+                    field=f"body.{field}", message="not one of yours, or deleted"
+                )
+                for field in fields
+            ],
+        )
+
+
+class InUseError(ConflictError):
+    """A delete refused: live rows of another resource still refer to the row."""
+
+    def __init__(self, referrers: str, count: int) -> None:
+        super().__init__(
+            f"Still used by {count} of your {referrers}: delete them or change "
+            "what they refer to first"
+        )
