@@ -364,7 +364,8 @@ def test_the_readmes_run_word_for_word(terminal: Terminal) -> None:
     changes = recorded["resource_field_changes"]
     assert isinstance(changes, list)
     assert [change["previous"] for change in changes] == [
-        "number:str! amount:decimal due:date paid:bool note:text?"
+        "project:ref number:str! status:enum(draft,sent,paid)=draft amount:decimal due:date "
+        "paid:bool note:text?"
     ]
     assert_clean(service)
 
