@@ -182,10 +182,9 @@ def _recorded_fields(conf: Mapping[str, Any]) -> str | None:
 
 
 def _same_spec(first: str, second: str, conf: Mapping[str, Any]) -> bool:
+    known = referable(conf["dst_path"])
     try:
-        return parse_fields(first, referable(conf["dst_path"])) == parse_fields(
-            second, referable(conf["dst_path"])
-        )
+        return parse_fields(first, known) == parse_fields(second, known)
     except SpecError:
         return first == second
 
