@@ -14,7 +14,16 @@ from typing import Any
 from copier_template_extensions import ContextHook
 from jinja2 import Environment
 
-from . import answers, contracts, field_changes, layout, messages, resource, toolchain, update
+from . import (
+    answers,
+    contracts,
+    field_changes,
+    layout,
+    messages,
+    resource_answers,
+    toolchain,
+    update,
+)
 
 
 class TemplateContext(ContextHook):
@@ -23,14 +32,14 @@ class TemplateContext(ContextHook):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         environment.filters.update(
-            answers.FILTERS, **resource.FILTERS, **field_changes.FILTERS, **update.FILTERS
+            answers.FILTERS, **resource_answers.FILTERS, **field_changes.FILTERS, **update.FILTERS
         )
         environment.globals.update(messages.GLOBALS)
         self.answer_checks = answers.AnswerChecks(environment)
 
     def hook(self, context: dict[str, Any]) -> None:
         toolchain.add_toolchain(context)
-        resource.add_resource(context)
+        resource_answers.add_resource(context)
         layout.add_layout(context)
         contracts.add_contracts(context)
         field_changes.add_field_change(context)

@@ -231,8 +231,8 @@ def layout_of(context: dict[str, Any]) -> Layout | None:
 def add_layout(context: dict[str, Any]) -> None:
     """Adds the layout helpers to every template's context.
 
-    The resource being rendered (`resource`, put there by extensions/resource.py
-    before this runs) is one of the layout's features.
+    The resource being rendered (`resource`, put there by
+    extensions/resource_answers.py before this runs) is one of the layout's features.
     """
     layout = layout_of(context)
     if layout is None:

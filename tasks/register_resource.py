@@ -22,9 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from extensions.contracts import contract_toml, repository_contract
-from extensions.fields import pascal
 from extensions.formatting import ruff_binary
 from extensions.layout import Layout, import_line
+from extensions.naming import pascal
 from extensions.toolchain import RUFF_VERSION
 
 

@@ -27,8 +27,9 @@ import yaml
 from copier.errors import UserMessageError
 
 from extensions import field_changes
-from extensions.field_changes import FieldChange, field_change_problem
-from extensions.fields import parse_fields
+from extensions.field_change_migration import FieldChange
+from extensions.field_changes import field_change_problem
+from extensions.field_spec import parse_fields
 from extensions.layout import Layout
 from extensions.resource import Resource
 from tests.conftest import combination_param

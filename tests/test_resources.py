@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from extensions.fields import BUILT_IN_REFERABLE, FIELD_TYPES, ON_DELETE, parse_fields
+from extensions.field_spec import BUILT_IN_REFERABLE, parse_fields
+from extensions.field_types import FIELD_TYPES, ON_DELETE
 from extensions.layout import Layout
-from extensions.resource import pluralize
+from extensions.naming import pluralize
 from tests.harness import (
     RESOURCES,
     Environments,
