@@ -87,7 +87,13 @@ FUZZED_ROWS = (
     (
         "FUZZ_INVOICE_ID",
         "/api/v1/invoices",
-        {"project_id": "{}", "number": "F-1", "amount": "10.00", "due": "2026-01-31", "paid": False},
+        {
+            "project_id": "{}",
+            "number": "F-1",
+            "amount": "10.00",
+            "due": "2026-01-31",
+            "paid": False,
+        },
     ),
     (
         "FUZZ_LINE_ITEM_ID",
