@@ -347,6 +347,19 @@ def update(project: Path, tag: str = NEXT, answers: dict[str, str] | None = None
     )
 
 
+def update_resource(project: Path, name: str) -> None:
+    """`copier update --answers-file .copier-answers.<name>.yml`, to NEXT."""
+    copier.run_update(
+        project,
+        answers_file=f".copier-answers.{name}.yml",
+        vcs_ref=NEXT,
+        defaults=True,
+        overwrite=True,
+        unsafe=True,
+        quiet=True,
+    )
+
+
 def committed_service(template: Path, project: Path, answers: dict[str, str]) -> Path:
     render(template, project, answers, FIRST)
     git(project, "init", "--quiet")
@@ -797,15 +810,7 @@ def test_a_resource_is_updated_from_its_own_answers_file(
     router = service / "src" / PACKAGE / "routers" / "invoice.py"
     assert NEXT_PAGE_COMMENT not in router.read_text(encoding="utf-8")
 
-    copier.run_update(
-        service,
-        answers_file=".copier-answers.invoice.yml",
-        vcs_ref=NEXT,
-        defaults=True,
-        overwrite=True,
-        unsafe=True,
-        quiet=True,
-    )
+    update_resource(service, "invoice")
 
     assert NEXT_PAGE_COMMENT in router.read_text(encoding="utf-8")
     resource_answers = yaml.safe_load((service / ".copier-answers.invoice.yml").read_text())
@@ -839,15 +844,7 @@ def test_a_resource_whose_ref_names_an_added_one_is_updated_with_it_unchanged(
     commit_all(service, "Our own work")
     before = snapshot(service)
 
-    copier.run_update(
-        service,
-        answers_file=".copier-answers.line_item.yml",
-        vcs_ref=NEXT,
-        defaults=True,
-        overwrite=True,
-        unsafe=True,
-        quiet=True,
-    )
+    update_resource(service, "line_item")
 
     after = snapshot(service)
     router = f"src/{PACKAGE}/routers/line_item.py"
