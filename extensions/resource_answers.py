@@ -95,9 +95,12 @@ def referable(dst_path: str | Path | None, name: str = "") -> dict[str, str]:
     return found
 
 
-def resource_fields_problem(value: str, conf: Mapping[str, Any], name: str = "") -> str:
+def resource_fields_problem(
+    value: str, conf: Mapping[str, Any], name: str = "", recorded: Mapping[str, str] | None = None
+) -> str:
+    # `recorded`: resource_references, on `copier update` (see references()).
     try:
-        parse_fields(value, referable(conf["dst_path"], name))
+        parse_fields(value, {**(recorded or {}), **referable(conf["dst_path"], name)})
     except SpecError as error:
         return f"{error}."
     return ""

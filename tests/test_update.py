@@ -31,7 +31,7 @@ from extensions.update import fixed_answer_problem
 from migrations.merge_alembic_heads import merge_heads
 from migrations.rename_answers import rename_answers
 from tests.conftest import environment_group
-from tests.harness import Environments, PerCombination, render
+from tests.harness import RESOURCES, Environments, PerCombination, render
 from tests.matrix import Combination, combinations
 from tests.test_service_checks import SQLITE_ONLY_CHECKS
 
@@ -340,6 +340,19 @@ def update(project: Path, tag: str = NEXT, answers: dict[str, str] | None = None
         project,
         data=answers or {},
         vcs_ref=tag,
+        defaults=True,
+        overwrite=True,
+        unsafe=True,
+        quiet=True,
+    )
+
+
+def update_resource(project: Path, name: str) -> None:
+    """`copier update --answers-file .copier-answers.<name>.yml`, to NEXT."""
+    copier.run_update(
+        project,
+        answers_file=f".copier-answers.{name}.yml",
+        vcs_ref=NEXT,
         defaults=True,
         overwrite=True,
         unsafe=True,
@@ -797,15 +810,7 @@ def test_a_resource_is_updated_from_its_own_answers_file(
     router = service / "src" / PACKAGE / "routers" / "invoice.py"
     assert NEXT_PAGE_COMMENT not in router.read_text(encoding="utf-8")
 
-    copier.run_update(
-        service,
-        answers_file=".copier-answers.invoice.yml",
-        vcs_ref=NEXT,
-        defaults=True,
-        overwrite=True,
-        unsafe=True,
-        quiet=True,
-    )
+    update_resource(service, "invoice")
 
     assert NEXT_PAGE_COMMENT in router.read_text(encoding="utf-8")
     resource_answers = yaml.safe_load((service / ".copier-answers.invoice.yml").read_text())
@@ -817,6 +822,40 @@ def test_a_resource_is_updated_from_its_own_answers_file(
         f"src/{PACKAGE}/routers/invoice.py",
     ]
     assert answers_of(service)["_commit"] == FIRST
+
+
+def test_a_resource_whose_ref_names_an_added_one_is_updated_with_it_unchanged(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    """The chain project <- invoice <- line_item: the line item, updated from its
+    own answers file, keeps each `ref` as it was added (column, foreign key, ON
+    DELETE, validation and tests), though the old release is rendered where the
+    invoice is not; the team's edit is kept."""
+    service = committed_service(template_repo, tmp_path / "service", {})
+    for name, fields in RESOURCES:
+        resource = {"generate": "resource", "resource_name": name, "resource_fields": fields}
+        render(template_repo, service, resource, FIRST)
+        commit_all(service, f"Add the {name} resource")
+    service_module = service / "src" / PACKAGE / "services" / "line_item_service.py"
+    team_line = "# Line items are priced by their invoice."
+    service_module.write_text(
+        f"{service_module.read_text(encoding='utf-8')}{team_line}\n", encoding="utf-8"
+    )
+    commit_all(service, "Our own work")
+    before = snapshot(service)
+
+    update_resource(service, "line_item")
+
+    after = snapshot(service)
+    router = f"src/{PACKAGE}/routers/line_item.py"
+    changed = sorted(path for path in after if after[path] != before.get(path))
+    assert changed == [".copier-answers.line_item.yml", router]
+    # The release's line, and nothing else: models, migration, schemas, service
+    # and tests as the resource was added, the team's line among them.
+    assert changes(before[router], after[router]) == ([NEXT_PAGE_COMMENT.rstrip("\n")], [])
+    assert after[f"src/{PACKAGE}/services/line_item_service.py"][-1] == team_line
+    recorded = yaml.safe_load((service / ".copier-answers.line_item.yml").read_text())
+    assert recorded["resource_references"] == {"invoice": "invoices", "project": "projects"}
 
 
 def migration(revision: str, down_revision: str | None) -> str:

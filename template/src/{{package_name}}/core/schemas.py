@@ -31,11 +31,25 @@ STORABLE_TEXT = r"^[^\x00]*$"
 STORABLE_NONBLANK_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"
 
 
-def _storable_strings_schema(
-    schema: dict[str, Any], model: type[Any] | None = None
-) -> None:
+# A bound set by Field() on a type that has a validator of its own, made optional
+# (`WholeNumber | None`), is still enforced, but pydantic documents it under its
+# own argument's name, which JSON Schema does not know (pydantic issue 11576): a
+# client would see no bound at all. Their JSON Schema names:
+NUMERIC_KEYWORDS = {
+    "gt": "exclusiveMinimum",
+    "ge": "minimum",
+    "lt": "exclusiveMaximum",
+    "le": "maximum",
+    "multiple_of": "multipleOf",
+}
+
+
+def _request_schema(schema: dict[str, Any], model: type[Any] | None = None) -> None:
     for field in schema.get("properties", {}).values():
         for kind in field.get("anyOf", [field]):
+            for argument, keyword in NUMERIC_KEYWORDS.items():
+                if argument in kind:
+                    kind[keyword] = kind.pop(argument)
             if kind.get("type") == "string" and not {"pattern", "format"} & kind.keys():
                 blank_refused = kind.get("minLength", 0) >= 1
                 kind["pattern"] = (
@@ -54,7 +68,7 @@ class RequestModel(BaseModel):
     """
 
     model_config = ConfigDict(
-        str_strip_whitespace=True, json_schema_extra=_storable_strings_schema
+        str_strip_whitespace=True, json_schema_extra=_request_schema
     )
 
     @field_validator("*", mode="wrap")
@@ -169,7 +183,7 @@ class ErrorResponse(ResponseModel):
 def _partial_update_schema(schema: dict[str, Any], model: type[Any]) -> None:
     # A field left out keeps its value: there is no default to document, and
     # null is documented only where it is accepted.
-    _storable_strings_schema(schema)
+    _request_schema(schema)
     for name, field in schema.get("properties", {}).items():
         field.pop("default", None)
         if name in model.NOT_NULL and "anyOf" in field:
