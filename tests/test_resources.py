@@ -127,9 +127,9 @@ def test_migrations_chain_onto_the_head_in_order(grown: RenderedProject) -> None
         assert len(children) == 1, f"{chain[-1]} has more than one child: {children}"
         chain += children
         children = [r for r, down in revisions.items() if down == chain[-1]]
-    assert chain[1:4] == ["0001", "0002", "0003"]
+    assert chain[1:5] == ["0001", "0002", "0003", "0004"]
     assert sorted(chain[1:]) == sorted(revisions)
-    assert len(revisions) == 5  # the template's three, and the two resources'
+    assert len(revisions) == 6  # the template's four, and the two resources'
 
 
 # ---------------------------------------------------------------- refused input
