@@ -5,7 +5,8 @@ After a copy, the next steps: for a service, from `cd` to a running server (with
 the first commit that `copier update` and the resource generator need); for a
 resource, what was added and what to run. After an update, the files it changed,
 the template's CHANGELOG entries between the old release and the new one, and
-what to run next.
+what to run next; after a change of a resource's fields, its migration and how
+to commit it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 import shlex
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -137,6 +139,33 @@ def after_copy(context: Context) -> str:
     )
 
 
+def resolve_conflicts() -> str:
+    return prose(
+        "Next steps: resolve conflicts (files with conflict markers, or a .rej "
+        "file beside them), then:"
+    )
+
+
+def after_field_change(resource: Any, migration: str, changed: str) -> str:
+    """After an update that changed a resource's fields and wrote their migration."""
+    return (
+        prose(
+            f"Changed the fields of the {resource.name} resource, {resource.url}, "
+            f"with the migration {migration}. Changed: {changed}."
+        )
+        + "\n\n"
+        + resolve_conflicts()
+        + "\n\n"
+        + commands(
+            ("git diff", "review the change"),
+            ("uv run alembic upgrade head", "migrate the table to the new fields"),
+            ("uv run pytest", ""),
+            ("git add --all", ""),
+            (f'git commit -m "Change the {resource.name} fields"', ""),
+        )
+    )
+
+
 @pass_context
 def after_update(context: Context) -> str:
     conf = context["_copier_conf"]
@@ -146,6 +175,14 @@ def after_update(context: Context) -> str:
     changed = changed_files(project)
     shown = ", ".join(changed[:SHOWN_FILES])
     more = f" and {len(changed) - SHOWN_FILES} more" if len(changed) > SHOWN_FILES else ""
+    if context.get("generate") == "resource":
+        resource = context["resource"]
+        # Its new migration, untracked: by the time Copier prints this, the
+        # answers file records the change, so the file is found where it was written.
+        suffix = f"_change_{resource.plural}_fields.py"
+        migration = next((path for path in changed if path.endswith(suffix)), None)
+        if migration:
+            return after_field_change(resource, migration, shown + more)
     changelog_path = Path(conf["src_path"]) / "CHANGELOG.md"
     changelog = changelog_path.read_text(encoding="utf-8") if changelog_path.is_file() else ""
     entries = changelog_between(changelog, old, new)
@@ -160,10 +197,7 @@ def after_update(context: Context) -> str:
             + (f"Changed: {shown}{more}." if changed else "No file changed.")
         )
         + f"\n\n{what_changed}\n\n"
-        + prose(
-            "Next steps: resolve conflicts (files with conflict markers, or a .rej "
-            "file beside them), then:"
-        )
+        + resolve_conflicts()
         + "\n\n"
         + commands(
             ("git diff", "review what the update changed"),

@@ -307,6 +307,35 @@ INVOICE = {
 }
 
 
+def test_an_interactive_change_of_fields_names_its_migration_and_commit(
+    template_releases: Path, terminal: list[Terminal], tmp_path: Path
+) -> None:
+    service = tmp_path / "service"
+    render(template_releases, service, combination("layered-sqlalchemy-structlog").data)
+    git(service, "init", "--quiet")
+    git(service, "add", "--all")
+    git(service, "commit", "--quiet", "--message", "Render the service")
+    render(template_releases, service, INVOICE)
+    git(service, "add", "--all")
+    git(service, "commit", "--quiet", "--message", "Add the invoice resource")
+
+    answers_file = ".copier-answers.invoice.yml"
+    term = spawn(terminal, service, "update", "--trust", "--answers-file", answers_file)
+    term.answer("resource_name")
+    term.answer("resource_plural")
+    term.answer("resource_fields", " reference:str?")  # typed after the recorded fields
+
+    assert term.finish() == 0, term.text[-3000:]
+    (migration,) = service.glob("alembic/versions/*_change_invoices_fields.py")
+    # What changed and how to commit it, not a release's update (there is none).
+    assert "Changed the fields of the invoice resource" in term.text
+    assert migration.name in term.text
+    assert any(line.lstrip() == 'git commit -m "Change the invoice fields"' for line in term.lines)
+    assert "Update from the template" not in term.text
+    answers = yaml.safe_load((service / answers_file).read_text(encoding="utf-8"))
+    assert answers["resource_fields"] == f"{INVOICE['resource_fields']} reference:str?"
+
+
 def with_revision(files: Mapping[str, bytes], old: str, new: str) -> dict[str, bytes]:
     """The files with one migration revision id replaced by another, names included.
 
