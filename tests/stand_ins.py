@@ -82,6 +82,7 @@ exec setpriv --reuid=postgres --regid=postgres --init-groups "$@"
 class StandIn:
     """A base image made from Debian: a root filesystem and its image settings."""
 
+    image: str  # the one it stands in for, e.g. python:3.13-slim
     suite: str
     packages: tuple[str, ...]
     files: tuple[tuple[str, bytes, int], ...]  # (path, content, mode) added to it
@@ -99,6 +100,7 @@ def python_stand_in(tag: str, ca_bundle: bytes) -> tuple[StandIn, str]:
             pytrace=False,
         )
     stand_in = StandIn(
+        image=f"python:{tag}",
         suite=DEBIAN_PYTHON[python],
         packages=("python3", "python3-pip", "python-is-python3", "ca-certificates"),
         files=((CA_BUNDLE, ca_bundle, 0o644),),
@@ -118,6 +120,7 @@ def postgres_stand_in(major: str, ca_bundle: bytes) -> StandIn:
     if major not in DEBIAN_POSTGRESQL:
         pytest.fail(f"postgres:{major}: no stand-in for that PostgreSQL", pytrace=False)
     return StandIn(
+        image=f"postgres:{major}",
         suite=DEBIAN_POSTGRESQL[major],
         packages=(f"postgresql-{major}", "ca-certificates"),
         files=(
@@ -153,7 +156,20 @@ def archive_path(stand_in: StandIn) -> Path:
     )
     for path, content, mode in stand_in.files:
         key.update(f"{path}:{mode}:".encode() + hashlib.sha256(content).digest())
-    return cache_directory() / f"{stand_in.suite}-{key.hexdigest()[:16]}.tar"
+    return cache_directory() / f"{archive_prefix(stand_in)}{key.hexdigest()[:16]}.tar"
+
+
+def archive_prefix(stand_in: StandIn) -> str:
+    return f"{stand_in.image.replace(':', '-')}-{stand_in.suite}-"
+
+
+def forget_older_archives(stand_in: StandIn, kept: Path) -> None:
+    """Delete the image's archives made before `kept` (another CA bundle or package
+    list), which no run asks for again: the cache holds one per image."""
+    for archive in kept.parent.glob(f"{archive_prefix(stand_in)}*.tar"):
+        if archive != kept:
+            archive.unlink(missing_ok=True)
+            archive.with_suffix(".lock").unlink(missing_ok=True)
 
 
 @contextmanager
@@ -183,6 +199,7 @@ def root_filesystem(stand_in: StandIn, wait: bool = True) -> Path | None:
             return None
         if not archive.exists():
             make_root_filesystem(stand_in, archive)
+            forget_older_archives(stand_in, archive)
     return archive
 
 

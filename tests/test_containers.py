@@ -41,7 +41,15 @@ from tests.harness import (
     run_command,
 )
 from tests.matrix import Combination, combinations
-from tests.stand_ins import base_images, root_filesystem, stand_in_for
+from tests.stand_ins import (
+    archive_path,
+    base_images,
+    forget_older_archives,
+    postgres_stand_in,
+    python_stand_in,
+    root_filesystem,
+    stand_in_for,
+)
 
 # Debian 12's podman-compose (1.0.3) ignores depends_on conditions and stops
 # every container with a 1 s timeout: a current release, pinned, run by uv.
@@ -332,3 +340,22 @@ def check_log_lines(logs: str) -> None:
     assert any(message.startswith("Shutting down") for message in messages), messages
     assert any(message.startswith("Finished server process") for message in messages), messages
     assert any(event.get("path") == "/api/v1/projects" for event in events), messages
+
+
+def test_the_cache_keeps_one_archive_per_image(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new CA bundle (a new machine) or package list makes a new archive; the
+    ones it replaces are deleted, the other images' kept."""
+    monkeypatch.setenv("TEMPLATE_TEST_CONTAINER_CACHE", str(tmp_path))
+    python = python_stand_in("3.13-slim", b"an old CA bundle")[0]
+    postgres = postgres_stand_in("15", b"an old CA bundle")
+    old, other = archive_path(python), archive_path(postgres)
+    new = archive_path(python_stand_in("3.13-slim", b"a new CA bundle")[0])
+    for archive in (old, other, new):
+        archive.write_bytes(b"")
+    assert len({old, other, new}) == 3
+
+    forget_older_archives(python, new)
+
+    assert sorted(tmp_path.iterdir()) == sorted([other, new])
