@@ -1,15 +1,17 @@
 """Property-based tests of every combination's HTTP API with schemathesis.
 
-The rendered service runs under uvicorn on a SQLite file (and, for one
-combination of each ORM and for a grown service, on PostgreSQL, which refuses
-what SQLite stores), with an admin made by its own CLI; schemathesis reads its
-OpenAPI schema and sends generated requests to every operation, the
-authenticated ones with the admin's token (and a user's, to compare:
-tests/schemathesis.toml), in all of its phases, stateful included, with every
-check it has (`--checks all`; tests/schemathesis.toml says which statuses a
-check accepts, and why). Any 5xx, any status, header, content type or body the
-schema does not declare, a schema-valid request refused, a schema-invalid one
-accepted, or a 405 whose `Allow` misses a method is a failure.
+What is fuzzed is each combination's grown service (tests/harness.py RESOURCES:
+projects, and invoices and line items that refer to them): it serves every
+operation of a new service from the same code, and resources of every field
+type besides, so a new service is not fuzzed apart. It runs under uvicorn on a
+SQLite file and on PostgreSQL (which refuses what SQLite stores), with an admin
+made by its own CLI; schemathesis reads its OpenAPI schema and sends generated
+requests to every operation, the authenticated ones with the admin's token (and
+a user's, to compare: tests/schemathesis.toml), in all of its phases, stateful
+included, with every check it has (`--checks all`; tests/schemathesis.toml says
+which statuses a check accepts, and why). Any 5xx, any status, header, content
+type or body the schema does not declare, a schema-valid request refused, a
+schema-invalid one accepted, or a 405 whose `Allow` misses a method is a failure.
 """
 
 from __future__ import annotations
@@ -21,17 +23,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import combination_param
 from tests.harness import (
     CommandResult,
     Environments,
-    PerCombination,
     RenderedProject,
     clean_environment,
     run_command,
     serving_with_admin,
 )
-from tests.matrix import Combination, combinations
 from tests.test_service_checks import postgres_url_for
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -42,9 +41,6 @@ ADMIN_EMAIL = "fuzz-admin@example.com"
 ADMIN_PASSWORD = "fuzzing-password-1"
 USER_EMAIL = "fuzz-user@example.com"
 USER_PASSWORD = "fuzzing-password-2"
-# One grown service is fuzzed, the default combination's: its resources' API is
-# the same in every combination, and a run costs half a minute of CPU.
-GROWN = combinations()[0]
 
 
 def bearer_token(url: str, email: str, password: str) -> str:
@@ -198,38 +194,9 @@ def new_postgres_database(project: RenderedProject, environments: Environments) 
     return url
 
 
-# PostgreSQL refuses what SQLite stores; the database is the ORM's business, so
-# one combination of each ORM is fuzzed on it too (and the grown service).
-ONE_PER_ORM = tuple({c.data["orm"]: c for c in reversed(combinations())}.values())
-
-
-def test_generated_requests_find_no_failure(
-    rendered: RenderedProject, environments: Environments, tmp_path: Path
-) -> None:
-    assert_fuzzing_finds_nothing(rendered, environments, tmp_path)
-
-
-@pytest.mark.parametrize("fuzzed", [combination_param(c) for c in ONE_PER_ORM])
-def test_generated_requests_on_postgresql_find_no_failure(
-    fuzzed: Combination,
-    renders: PerCombination[RenderedProject],
-    environments: Environments,
-    tmp_path: Path,
-) -> None:
-    project = renders.get(fuzzed)
-    url = new_postgres_database(project, environments)
-    assert_fuzzing_finds_nothing(project, environments, tmp_path, url)
-
-
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
-@pytest.mark.parametrize("grown_combination", [combination_param(GROWN)])
-def test_generated_requests_to_a_grown_service_find_no_failure(
-    grown_combination: Combination,
-    grown_services: PerCombination[RenderedProject],
-    environments: Environments,
-    tmp_path: Path,
-    database: str,
+def test_generated_requests_find_no_failure(
+    grown: RenderedProject, environments: Environments, tmp_path: Path, database: str
 ) -> None:
-    grown = grown_services.get(grown_combination)
     url = new_postgres_database(grown, environments) if database == "postgresql" else None
     assert_fuzzing_finds_nothing(grown, environments, tmp_path, url)
