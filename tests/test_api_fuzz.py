@@ -16,14 +16,20 @@ schema-invalid one accepted, or a 405 whose `Allow` misses a method is a failure
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
+from extensions.field_spec import BUILT_IN_REFERABLE, parse_fields
+from extensions.naming import pluralize
+from extensions.resource import PROJECTS, Resource
 from tests.harness import (
+    RESOURCES,
     CommandResult,
     Environments,
     RenderedProject,
@@ -72,54 +78,37 @@ def auth_document(url: str, path: Path) -> dict[str, str]:
     return tokens
 
 
-# Rows the admin makes before the run, for the grown service's invoices and line
-# items (tests/harness.py RESOURCES): tests/schemathesis.toml puts their ids in
-# the `ref` fields of those bodies (an id schemathesis makes up never names a row
-# of the caller's) and in the path of their PATCH (a made-up one is a 404, and
-# schemathesis stops sending those). Each: the variable the toml reads, the
-# list's path, and a body whose "{}" takes the id of the row made before it.
-FUZZED_ROWS = (
-    ("FUZZ_PROJECT_ID", "/api/v1/projects", {"name": "Fuzzed", "slug": "fuzzed"}),
-    (
-        "FUZZ_INVOICE_ID",
-        "/api/v1/invoices",
-        {
-            "project_id": "{}",
-            "number": "F-1",
-            "amount": "10.00",
-            "due": "2026-01-31",
-            "paid": False,
-        },
-    ),
-    (
-        "FUZZ_LINE_ITEM_ID",
-        "/api/v1/line-items",
-        {
-            "invoice_id": "{}",
-            "reference_code": "fuzzed",
-            "priority": 1,
-            "weight": 1.5,
-            "starts_at": "2026-01-31T12:00:00Z",
-        },
-    ),
-)
+# Rows the admin makes before the run, one of the projects and of each of
+# RESOURCES (tests/harness.py): tests/schemathesis.toml puts their ids in the
+# `ref` fields of the resources' bodies (an id schemathesis makes up never names
+# a row of the caller's) and in the path of their PATCH (a made-up one is a 404,
+# and schemathesis stops sending those), reading each as FUZZ_<NAME>_ID.
+def fuzzed_resources() -> tuple[Resource, ...]:
+    """The grown service's resources, as the generator reads RESOURCES' specs."""
+    resources, referable = [PROJECTS], dict(BUILT_IN_REFERABLE)
+    for name, spec in RESOURCES:
+        resources.append(Resource(name, pluralize(name), parse_fields(spec, referable)))
+        referable[name] = pluralize(name)
+    return tuple(resources)
 
 
 def fuzzed_rows(url: str, token: str) -> dict[str, str]:
-    """The ids of FUZZED_ROWS, each as the variable the toml reads; "" for a
-    resource the service does not have (no operation uses it then)."""
-    paths = httpx.get(f"{url}/openapi.json").json()["paths"]
+    """Makes a row of each resource, with the fields a create must send: each
+    type's first sample value, a `ref` the id of the row made of its target. The
+    ids, as the variables the toml reads."""
     headers = {"Authorization": f"Bearer {token}"}
-    ids: dict[str, str] = {}
-    made = ""
-    for variable, path, body in FUZZED_ROWS:
-        if path not in paths:
-            ids[variable] = ""
-            continue
-        sent = {field: made if value == "{}" else value for field, value in body.items()}
-        created = httpx.post(f"{url}{path}", json=sent, headers=headers)
+    made: dict[str, str] = {}
+    for resource in fuzzed_resources():
+        body = {
+            field.name: made[field.target] if field.is_ref else ast.literal_eval(field.samples[0])
+            for field in resource.requested
+        }
+        created = httpx.post(f"{url}{resource.url}", json=body, headers=headers)
         created.raise_for_status()
-        ids[variable] = made = created.json()["id"]
+        made[resource.name] = created.json()["id"]
+    ids = {f"FUZZ_{name.upper()}_ID": made_id for name, made_id in made.items()}
+    read = set(re.findall(r"\$\{(FUZZ_\w+_ID)\}", CONFIG.read_text(encoding="utf-8")))
+    assert read <= ids.keys(), f"{CONFIG.name} reads {sorted(read - ids.keys())}, not made"
     return ids
 
 
