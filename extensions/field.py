@@ -77,11 +77,18 @@ class Field:
         return f"{python} | None" if self.optional else python
 
     @property
+    def declared(self) -> str:
+        """An enum's column `info`: its values in their declared order, which the
+        list sorts it by (core/repository.py), "" for another type."""
+        return f'{{"enum": {self.choices!r}}}' if self.is_enum else ""
+
+    @property
     def _column(self) -> str:
         if self.is_ref:
             return f"ForeignKey({self.foreign_key}), index=True"
         default = f", server_default={self.default!r}" if self.default else ""
-        return self.kind.column + default
+        info = f", info={self.declared}" if self.declared else ""
+        return self.kind.column + default + info
 
     @property
     def model_line(self) -> str:
@@ -96,8 +103,13 @@ class Field:
             ondelete = self.foreign_key_ondelete
             arguments += [f'foreign_key="{self.table}.id"', "index=True"]
             arguments += [f'ondelete="{ondelete}"'] if ondelete else []
-        if self.default:
-            arguments.append(f'sa_column_kwargs={{"server_default": {self.default!r}}}')
+        column = {
+            **({"server_default": repr(self.default)} if self.default else {}),
+            **({"info": self.declared} if self.declared else {}),
+        }
+        if column:
+            keywords = ", ".join(f'"{key}": {value}' for key, value in column.items())
+            arguments.append(f"sa_column_kwargs={{{keywords}}}")
         return _field_line(self.name, self._optional(self.kind.python), arguments)
 
     @property
@@ -173,10 +185,11 @@ class Field:
     @property
     def ordered(self) -> str:
         """A value that never decreases with `n` (0 to 9), as Python source, for the
-        list's tests: an enum's values in their order, the last repeated once they
-        run out. "" for a ref: its values are rows the tests make."""
+        list's tests: an enum's values in their declared order, which its sort
+        follows, the last repeated once they run out. "" for a ref: its values are
+        rows the tests make."""
         if self.is_enum:
-            return f"{sorted(self.choices)!r}[min(n, {len(self.choices) - 1})]"
+            return f"{list(self.choices)!r}[min(n, {len(self.choices) - 1})]"
         return self.numbered
 
 

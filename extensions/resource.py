@@ -117,6 +117,17 @@ class Resource:
         return [f"{sign}{name}" for name in names for sign in ("-", "")]
 
     @property
+    def sort_description(self) -> list[str]:
+        """The OpenAPI description of `sort`, in the parts a line of source holds:
+        how it orders, and each enum's order (declared, not its values' text)."""
+        orders = "; ".join(f"{f.name}: {', '.join(f.choices)}" for f in self.enums)
+        return [
+            "Field to sort by, ascending; with a leading - descending. ",
+            "Ties are broken by id; missing values come last.",
+            *([f" An enum sorts in declared order, not by text ({orders})."] if orders else []),
+        ]
+
+    @property
     def sort_names(self) -> list[str]:
         """A name for each of `sorts`, for generated clients' enums (CREATED_AT_DESC)."""
         return [

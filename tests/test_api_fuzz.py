@@ -1,37 +1,42 @@
 """Property-based tests of every combination's HTTP API with schemathesis.
 
-The rendered service runs under uvicorn on a SQLite file (and, for one
-combination of each ORM and for a grown service, on PostgreSQL, which refuses
-what SQLite stores), with an admin made by its own CLI; schemathesis reads its
-OpenAPI schema and sends generated requests to every operation, the
-authenticated ones with the admin's token (and a user's, to compare:
-tests/schemathesis.toml), in all of its phases, stateful included, with every
-check it has (`--checks all`; tests/schemathesis.toml says which statuses a
-check accepts, and why). Any 5xx, any status, header, content type or body the
-schema does not declare, a schema-valid request refused, a schema-invalid one
-accepted, or a 405 whose `Allow` misses a method is a failure.
+What is fuzzed is each combination's grown service (tests/harness.py RESOURCES:
+projects, and invoices and line items that refer to them): it serves every
+operation of a new service from the same code, and resources of every field
+type besides, so a new service is not fuzzed apart. It runs under uvicorn on a
+SQLite file and on PostgreSQL (which refuses what SQLite stores), with an admin
+made by its own CLI; schemathesis reads its OpenAPI schema and sends generated
+requests to every operation, the authenticated ones with the admin's token (and
+a user's, to compare: tests/schemathesis.toml), in all of its phases, stateful
+included, with every check it has (`--checks all`; tests/schemathesis.toml says
+which statuses a check accepts, and why). Any 5xx, any status, header, content
+type or body the schema does not declare, a schema-valid request refused, a
+schema-invalid one accepted, or a 405 whose `Allow` misses a method is a failure.
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import combination_param
+from extensions.field_spec import BUILT_IN_REFERABLE, parse_fields
+from extensions.naming import pluralize
+from extensions.resource import PROJECTS, Resource
 from tests.harness import (
+    RESOURCES,
     CommandResult,
     Environments,
-    PerCombination,
     RenderedProject,
     clean_environment,
     run_command,
     serving_with_admin,
 )
-from tests.matrix import Combination, combinations
 from tests.test_service_checks import postgres_url_for
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -42,9 +47,6 @@ ADMIN_EMAIL = "fuzz-admin@example.com"
 ADMIN_PASSWORD = "fuzzing-password-1"
 USER_EMAIL = "fuzz-user@example.com"
 USER_PASSWORD = "fuzzing-password-2"
-# One grown service is fuzzed, the default combination's: its resources' API is
-# the same in every combination, and a run costs half a minute of CPU.
-GROWN = combinations()[0]
 
 
 def bearer_token(url: str, email: str, password: str) -> str:
@@ -76,54 +78,37 @@ def auth_document(url: str, path: Path) -> dict[str, str]:
     return tokens
 
 
-# Rows the admin makes before the run, for the grown service's invoices and line
-# items (tests/harness.py RESOURCES): tests/schemathesis.toml puts their ids in
-# the `ref` fields of those bodies (an id schemathesis makes up never names a row
-# of the caller's) and in the path of their PATCH (a made-up one is a 404, and
-# schemathesis stops sending those). Each: the variable the toml reads, the
-# list's path, and a body whose "{}" takes the id of the row made before it.
-FUZZED_ROWS = (
-    ("FUZZ_PROJECT_ID", "/api/v1/projects", {"name": "Fuzzed", "slug": "fuzzed"}),
-    (
-        "FUZZ_INVOICE_ID",
-        "/api/v1/invoices",
-        {
-            "project_id": "{}",
-            "number": "F-1",
-            "amount": "10.00",
-            "due": "2026-01-31",
-            "paid": False,
-        },
-    ),
-    (
-        "FUZZ_LINE_ITEM_ID",
-        "/api/v1/line-items",
-        {
-            "invoice_id": "{}",
-            "reference_code": "fuzzed",
-            "priority": 1,
-            "weight": 1.5,
-            "starts_at": "2026-01-31T12:00:00Z",
-        },
-    ),
-)
+# Rows the admin makes before the run, one of the projects and of each of
+# RESOURCES (tests/harness.py): tests/schemathesis.toml puts their ids in the
+# `ref` fields of the resources' bodies (an id schemathesis makes up never names
+# a row of the caller's) and in the path of their PATCH (a made-up one is a 404,
+# and schemathesis stops sending those), reading each as FUZZ_<NAME>_ID.
+def fuzzed_resources() -> tuple[Resource, ...]:
+    """The grown service's resources, as the generator reads RESOURCES' specs."""
+    resources, referable = [PROJECTS], dict(BUILT_IN_REFERABLE)
+    for name, spec in RESOURCES:
+        resources.append(Resource(name, pluralize(name), parse_fields(spec, referable)))
+        referable[name] = pluralize(name)
+    return tuple(resources)
 
 
 def fuzzed_rows(url: str, token: str) -> dict[str, str]:
-    """The ids of FUZZED_ROWS, each as the variable the toml reads; "" for a
-    resource the service does not have (no operation uses it then)."""
-    paths = httpx.get(f"{url}/openapi.json").json()["paths"]
+    """Makes a row of each resource, with the fields a create must send: each
+    type's first sample value, a `ref` the id of the row made of its target. The
+    ids, as the variables the toml reads."""
     headers = {"Authorization": f"Bearer {token}"}
-    ids: dict[str, str] = {}
-    made = ""
-    for variable, path, body in FUZZED_ROWS:
-        if path not in paths:
-            ids[variable] = ""
-            continue
-        sent = {field: made if value == "{}" else value for field, value in body.items()}
-        created = httpx.post(f"{url}{path}", json=sent, headers=headers)
+    made: dict[str, str] = {}
+    for resource in fuzzed_resources():
+        body = {
+            field.name: made[field.target] if field.is_ref else ast.literal_eval(field.samples[0])
+            for field in resource.requested
+        }
+        created = httpx.post(f"{url}{resource.url}", json=body, headers=headers)
         created.raise_for_status()
-        ids[variable] = made = created.json()["id"]
+        made[resource.name] = created.json()["id"]
+    ids = {f"FUZZ_{name.upper()}_ID": made_id for name, made_id in made.items()}
+    read = set(re.findall(r"\$\{(FUZZ_\w+_ID)\}", CONFIG.read_text(encoding="utf-8")))
+    assert read <= ids.keys(), f"{CONFIG.name} reads {sorted(read - ids.keys())}, not made"
     return ids
 
 
@@ -198,38 +183,9 @@ def new_postgres_database(project: RenderedProject, environments: Environments) 
     return url
 
 
-# PostgreSQL refuses what SQLite stores; the database is the ORM's business, so
-# one combination of each ORM is fuzzed on it too (and the grown service).
-ONE_PER_ORM = tuple({c.data["orm"]: c for c in reversed(combinations())}.values())
-
-
-def test_generated_requests_find_no_failure(
-    rendered: RenderedProject, environments: Environments, tmp_path: Path
-) -> None:
-    assert_fuzzing_finds_nothing(rendered, environments, tmp_path)
-
-
-@pytest.mark.parametrize("fuzzed", [combination_param(c) for c in ONE_PER_ORM])
-def test_generated_requests_on_postgresql_find_no_failure(
-    fuzzed: Combination,
-    renders: PerCombination[RenderedProject],
-    environments: Environments,
-    tmp_path: Path,
-) -> None:
-    project = renders.get(fuzzed)
-    url = new_postgres_database(project, environments)
-    assert_fuzzing_finds_nothing(project, environments, tmp_path, url)
-
-
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
-@pytest.mark.parametrize("grown_combination", [combination_param(GROWN)])
-def test_generated_requests_to_a_grown_service_find_no_failure(
-    grown_combination: Combination,
-    grown_services: PerCombination[RenderedProject],
-    environments: Environments,
-    tmp_path: Path,
-    database: str,
+def test_generated_requests_find_no_failure(
+    grown: RenderedProject, environments: Environments, tmp_path: Path, database: str
 ) -> None:
-    grown = grown_services.get(grown_combination)
     url = new_postgres_database(grown, environments) if database == "postgresql" else None
     assert_fuzzing_finds_nothing(grown, environments, tmp_path, url)
