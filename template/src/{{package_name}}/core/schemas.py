@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Any, ClassVar
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
@@ -22,7 +23,7 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, PydanticKnownError
 
 # What RequestModel accepts, in the schema too, so that a client (or a fuzzer)
 # knows it before it asks: no NUL, and something besides whitespace where a
@@ -73,11 +74,19 @@ class RequestModel(BaseModel):
 
     @field_validator("*", mode="wrap")
     @classmethod
-    def storable(cls, value: object, handler: ValidatorFunctionWrapHandler) -> object:
-        if isinstance(value, str) and "\x00" in value:
-            raise PydanticCustomError(
-                "nul_character", "must not contain the NUL character (U+0000)"
-            )
+    def storable(
+        cls, value: object, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> object:
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise PydanticCustomError(
+                    "nul_character", "must not contain the NUL character (U+0000)"
+                )
+            # The schema's maxLength is of the string as sent: one padded past
+            # it with spaces is refused, though it would fit once stripped.
+            longest = _max_length(cls, info.field_name)
+            if longest is not None and len(value) > longest:
+                raise PydanticKnownError("string_too_long", {"max_length": longest})
         validated = handler(value)
         if isinstance(validated, datetime) and validated.tzinfo is not None:
             try:
@@ -88,6 +97,17 @@ class RequestModel(BaseModel):
                     "must lie between 0001-01-01 and 9999-12-31 in UTC",
                 ) from None
         return validated
+
+
+@cache
+def _max_length(model: type[BaseModel], field: str | None) -> int | None:
+    """The max_length that `field` of `model` declares, if any."""
+    if field is None or field not in model.model_fields:
+        return None
+    bounds = [
+        getattr(m, "max_length", None) for m in model.model_fields[field].metadata
+    ]
+    return min((bound for bound in bounds if bound is not None), default=None)
 
 
 def _any_case(name: str) -> str:
