@@ -4,7 +4,7 @@ would be, around a change of a resource's fields (tests/test_field_changes.py).
 Run in the service's own environment (its SQLAlchemy and async drivers):
 
     python field_change_data.py create SERVER_URL NAME  # a new, empty PostgreSQL database
-    python field_change_data.py insert DATABASE_URL     # a user, a project and two invoices
+    python field_change_data.py insert DATABASE_URL     # a user, a project, two invoices, a payment
     python field_change_data.py read DATABASE_URL       # the invoices' columns and rows, as JSON
     python field_change_data.py refuse DATABASE_URL     # what the invoices' constraints refuse
     python field_change_data.py hold DATABASE_URL VALUE # the second invoice's status
@@ -53,6 +53,13 @@ KEPT = {
 # Columns read when the table has them: those the changes drop and add.
 CHANGED = {"note": sa.String(), "reference": sa.String(), "status": sa.String()}
 CHANGED["project_id"] = sa.Uuid()  # SQLite stores it as 32 hex digits
+# Payments refer to invoices (ON DELETE CASCADE).
+PAYMENTS = sa.table(
+    "payments",
+    *(sa.column(name, sa.Uuid()) for name in ("id", "owner_id", "invoice_id")),
+    sa.column("paid_on", sa.Date()),
+    *(sa.column(name, sa.DateTime(timezone=True)) for name in STAMPS),
+)
 PROJECTS = sa.table(
     "projects",
     *(sa.column(name, sa.Uuid()) for name in ("id", "owner_id")),
@@ -142,6 +149,16 @@ async def insert(url: str) -> None:
                     **row,
                 )
             )
+        await connection.execute(
+            PAYMENTS.insert().values(
+                id=uuid.UUID(int=3),
+                owner_id=OWNER,
+                paid_on=date(2026, 2, 2),
+                invoice_id=uuid.UUID(int=1),
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
     await engine.dispose()
 
 
@@ -159,9 +176,11 @@ async def read(url: str) -> None:
     async with engine.connect() as connection:
         rows = (await connection.execute(sa.select(invoices).order_by(invoices.c.number))).all()
         constraints = await connection.run_sync(_constraints)
+        payments = (await connection.execute(sa.select(PAYMENTS.c.invoice_id))).scalars().all()
     await engine.dispose()
     values = [{name: _json(value) for name, value in row._mapping.items()} for row in rows]
     state = {"nullable": nullable, "rows": values, "constraints": constraints}
+    state["payments"] = sorted(str(invoice) for invoice in payments)
     print(json.dumps({**state, "status_default": default and default[1]}))
 
 

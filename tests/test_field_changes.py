@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -59,6 +60,8 @@ CONSTRAINED = f"{AFTER} project:ref? status:enum(draft,sent,paid)=draft"
 RECONSTRAINED = f"{AFTER} project:ref(set_null)? status:enum(draft,sent,paid,void)=sent"
 CONSTRAINTS = {"ck_invoices_status", "fk_invoices_project_id_projects", "ix_invoices_project_id"}
 CHANGE_MIGRATIONS = "alembic/versions/*_change_invoices_fields.py"
+# Payments refer to invoices: a change of the invoices' table must keep them.
+PAYMENT = "paid_on:date invoice:ref(cascade)"
 DATA_SCRIPT = Path(__file__).with_name("field_change_data.py")
 TEAM_LINE = "# Invoice numbers come from the billing team's ledger (ours, not the template's).\n"
 TEAM_TEST = (
@@ -119,7 +122,7 @@ def grow_and_change(
         render(template, project, combination.data, FIRST)
         git(project, "init", "--quiet")
         commit_all(project, "Render the service")
-        for name, fields in (("invoice", BEFORE), ("payment", "paid_on:date")):
+        for name, fields in (("invoice", BEFORE), ("payment", PAYMENT)):
             resource = {"generate": "resource", "resource_name": name, "resource_fields": fields}
             render(template, project, resource, FIRST)
             commit_all(project, f"Add the {name} resource")
@@ -258,6 +261,8 @@ def test_the_data_is_kept_and_the_change_goes_back(
         Decimal("-0.75"),
     ]
     assert [row["note"] for row in before["rows"]] == ["note 1", "note 2"]
+    # On SQLite the table was copied and the old one dropped: no payment went with it.
+    assert before["payments"] == after["payments"] == back["payments"] == [str(uuid.UUID(int=1))]
     assert "note" not in after["nullable"]
     assert [row["reference"] for row in after["rows"]] == [None, None]
     assert (before["nullable"]["due"], after["nullable"]["due"]) == (False, True)
@@ -456,6 +461,8 @@ def test_a_ref_and_an_enum_are_added_enforced_changed_dropped_and_restored(
 
     assert kept(added) == kept(changed) == kept(dropped) == kept(back) == kept(before)
     assert kept(restored) == kept(before)
+    states = (before, added, changed, dropped, restored, back)
+    assert [state["payments"] for state in states] == [[str(uuid.UUID(int=1))]] * 6
     # Each row got the enum's default, and no project; the constraints are in place.
     assert [(row["project_id"], row["status"]) for row in added["rows"]] == [(None, "draft")] * 2
     assert [row["status"] for row in changed["rows"]] == ["draft", "draft"]
