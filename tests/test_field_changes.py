@@ -6,12 +6,15 @@ change that would lose data is refused before anything is written.
 
 All real: the template a git repository tagged v1.0.0, the service rendered from
 it and committed, two resources added and committed (the second's migration is
-the head the change chains onto), the team's edits to the invoice's service and
-tests committed, rows in a SQLite file and a PostgreSQL database migrated by the
-service's own Alembic, then the change. Run for one combination per layout and
-ORM pair, two in all: the change's migration is plain Alembic, the same for every
-combination; what differs is the model it must agree with (the ORM) and where the
-files are (the layout); logging plays no part (the two cover both anyway).
+the head the change chains onto; its rows refer to the invoices), the team's
+edits to the invoice's service and tests committed, rows in a SQLite file and a
+PostgreSQL database migrated by the service's own Alembic, then the change.
+Then, in copies of the changed service, the invoice gains a ref and an enum,
+changes them, and drops them, each change committed before the next (rows in
+databases of their own). Run for one combination per layout and ORM pair, two in
+all: the change's migration is plain Alembic, the same for every combination;
+what differs is the model it must agree with (the ORM) and where the files are
+(the layout); logging plays no part (the two cover both anyway).
 """
 
 from __future__ import annotations
@@ -291,7 +294,7 @@ def test_its_migrations_run_and_match_the_models_on_postgresql(
     assert result.returncode == 0, result.tail
 
 
-# ------------------------------------- a ref and an enum added, then dropped
+# ---------------------------- a ref and an enum added, changed, then dropped
 
 
 # Copier's inline conflict: the team's lines, then the release's.
