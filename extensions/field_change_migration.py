@@ -1,6 +1,7 @@
 """A change of a resource's fields as its table sees it: the columns added and
-dropped, made optional or required, the unique indexes gained and lost, and the
-body of the migration that makes the change (and of the one that undoes it).
+dropped, made optional or required, the unique indexes gained and lost, a ref's
+foreign key and index, an enum's CHECK constraint and default, and the body of
+the migration that makes the change (and of the one that undoes it).
 """
 
 from __future__ import annotations
@@ -49,9 +50,10 @@ class FieldChange:
 
     @cached_property
     def made_required(self) -> tuple[Field, ...]:
-        """Kept fields that become NOT NULL, and added ones that are required."""
+        """Kept fields that become NOT NULL, and added ones that are required with
+        no default (one with a default is added NOT NULL: each row gets it)."""
         kept = tuple(new for old, new in self._kept() if old.optional and not new.optional)
-        return kept + tuple(field for field in self.added if not field.optional)
+        return kept + tuple(field for field in self.added if field.requested)
 
     @cached_property
     def unique_added(self) -> tuple[Field, ...]:
@@ -66,16 +68,34 @@ class FieldChange:
     def unique_dropped(self) -> tuple[Field, ...]:
         return self.reverse.unique_added
 
+    @cached_property
+    def constrained(self) -> tuple[Field, ...]:
+        """The fields whose foreign key or CHECK constraint is created: those added,
+        and kept ones whose ON DELETE or values change (their old one is dropped)."""
+        kept = tuple(
+            new
+            for old, new in self._kept()
+            if (new.is_ref and new.on_delete != old.on_delete)
+            or (new.is_enum and new.choices != old.choices)
+        )
+        return tuple(f for f in self.added if f.is_ref or f.is_enum) + kept
+
     @property
-    def touched(self) -> tuple[Field, ...]:
-        """The fields whose column or index the change alters."""
-        return (
-            *self.added,
-            *self.dropped,
-            *self.made_optional,
-            *self.made_required,
-            *self.unique_added,
-            *self.unique_dropped,
+    def unconstrained(self) -> tuple[Field, ...]:
+        return self.reverse.constrained
+
+    @cached_property
+    def redefaulted(self) -> tuple[Field, ...]:
+        """Kept enums whose default (the column's server default) changes."""
+        return tuple(new for old, new in self._kept() if new.default != old.default)
+
+    @cached_property
+    def narrowed(self) -> tuple[Field, ...]:
+        """Kept enums that lose a value: rows may hold it, and the new CHECK refuses it."""
+        return tuple(
+            new
+            for old, new in self._kept()
+            if new.is_enum and old.is_enum and not set(old.choices) <= set(new.choices)
         )
 
     @property
@@ -89,15 +109,20 @@ class FieldChange:
     def statements(self) -> str:
         """The body of upgrade() (of downgrade(), for the reverse change).
 
-        A column that becomes required is checked first, before anything changes;
-        unique indexes go before their columns and come back after them; a column
+        Values are checked first, before anything changes: those of a column that
+        becomes required, those an enum's narrower CHECK would refuse. Indexes and
+        constraints go before their columns and come back after them; a column
         added required is added nullable, then altered.
         """
+        table = self.after.plural
         loosen = [
             *(f'drop_index("{self.unique_index(f)}")' for f in self.unique_dropped),
+            *(f'drop_index(batch_op.f("ix_{table}_{f.name}"))' for f in self.dropped if f.is_ref),
+            *(_unconstrain(table, f) for f in self.unconstrained),
             *(f'drop_column("{f.name}")' for f in self.dropped),
-            *(f'add_column(sa.Column("{f.name}", {f.kind.migration}))' for f in self.added),
+            *(f"add_column({_column(f)})" for f in self.added),
             *(_nullable(f, True) for f in self.made_optional),
+            *(_default(f) for f in self.redefaulted),
         ]
         tighten = [
             *(_nullable(f, False) for f in self.made_required),
@@ -106,13 +131,18 @@ class FieldChange:
                 f"sqlite_where={LIVE_ROWS}, postgresql_where={LIVE_ROWS})"
                 for f in self.unique_added
             ),
+            *(_constrain(table, f) for f in self.constrained),
+            *(
+                f'create_index(batch_op.f("ix_{table}_{f.name}"), ["{f.name}"])'
+                for f in self.added
+                if f.is_ref
+            ),
         ]
-        table = self.after.plural
         added = {field.name for field in self.added}
         checks = [
             f'    require_values("{table}", "{f.name}"{", added=True" if f.name in added else ""})'
             for f in self.made_required
-        ]
+        ] + [f'    require_choices("{table}", "{f.name}", {f.choices!r})' for f in self.narrowed]
         lines = [*checks, *self._batch(loosen), *self._batch(tighten)]
         return "\n".join(lines) or "    pass"
 
@@ -127,7 +157,45 @@ class FieldChange:
 LIVE_ROWS = 'sa.text("deleted_at IS NULL")'
 
 
+def _column(field: Field) -> str:
+    """An added column: nullable, unless a default fills it in every row."""
+    if not field.default:
+        return f'sa.Column("{field.name}", {field.kind.migration})'
+    return (
+        f'sa.Column("{field.name}", {field.kind.migration}, nullable={field.optional}, '
+        f"server_default={field.default!r})"
+    )
+
+
 def _nullable(field: Field, nullable: bool) -> str:
     return (
         f'alter_column("{field.name}", existing_type={field.kind.migration}, nullable={nullable})'
+    )
+
+
+def _default(field: Field) -> str:
+    return (
+        f'alter_column("{field.name}", existing_type={field.kind.migration}, '
+        f"existing_nullable={field.optional}, server_default={field.default or None!r})"
+    )
+
+
+# A ref's foreign key, an enum's CHECK: named as alembic/resource_table.jinja
+# names them when it creates the table (a ref's index, too, in statements()).
+def _constrain(table: str, field: Field) -> str:
+    if field.is_enum:
+        return f'create_check_constraint(batch_op.f("ck_{table}_{field.name}"), "{field.check}")'
+    ondelete = field.foreign_key_ondelete
+    return (
+        f'create_foreign_key(batch_op.f("fk_{table}_{field.name}_{field.table}"), '
+        f'"{field.table}", ["{field.name}"], ["id"]'
+        + (f', ondelete="{ondelete}")' if ondelete else ")")
+    )
+
+
+def _unconstrain(table: str, field: Field) -> str:
+    if field.is_enum:
+        return f'drop_constraint(batch_op.f("ck_{table}_{field.name}"), type_="check")'
+    return (
+        f'drop_constraint(batch_op.f("fk_{table}_{field.name}_{field.table}"), type_="foreignkey")'
     )

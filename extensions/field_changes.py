@@ -22,8 +22,11 @@ Refused, before anything is written, unless an answer allows it:
 - dropping a field (its values are gone): allowed by `-d resource_drop_fields=<names>`;
 - changing a field's type: never (a cast can fail or lose precision on either
   database); add a field of the new type, copy the values, drop the old one.
-A field that becomes required (or is added required) is guarded in the
-migration instead: it stops, changing nothing, while rows hold no value in it.
+A field that becomes required (or is added required, with no default), and an
+enum that loses a value, are guarded in the migration instead: it stops, changing
+nothing, while rows hold no value in it, or the value lost. A ref's foreign key
+and index, and an enum's CHECK constraint, are added, dropped and replaced (a
+ref's ON DELETE, an enum's values) with their columns.
 """
 
 from __future__ import annotations
@@ -39,12 +42,6 @@ from .field_spec import SpecError, parse_fields
 from .resource import Resource
 from .resource_answers import referable, references
 from .service import alembic_heads, recorded_answers
-
-# The types whose column is all there is to migrate: a type with a constraint of
-# its own (a foreign key, a check) is refused until its migration is written here.
-COLUMN_TYPES = frozenset(
-    {"str", "text", "slug", "int", "float", "decimal", "bool", "date", "datetime", "uuid"}
-)
 
 
 def _resource(context: Mapping[str, Any], spec: str) -> Resource:
@@ -95,12 +92,6 @@ def field_change_problem(value: str, conf: Mapping[str, Any], drop: str = "") ->
             f"the type each kept field has: {old.name!r} is {old.type}, not {new.type} (an "
             f"update changes no column's type; add a field of the new type, copy the "
             f"values in a migration of your own, then drop {old.name!r})"
-        )
-    moved = [field for field in change.touched if field.type not in COLUMN_TYPES]
-    if moved:
-        return (
-            f"changes of fields of types {', '.join(sorted(COLUMN_TYPES))}: field "
-            f"{moved[0].name!r} is a {moved[0].type}, whose constraints an update does not migrate"
         )
     unasked = [field.name for field in change.dropped if field.name not in dropping]
     if unasked:
