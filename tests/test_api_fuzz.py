@@ -25,6 +25,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+from schemathesis.schemas import BaseSchema
 
 from extensions.field_spec import BUILT_IN_REFERABLE, parse_fields
 from extensions.naming import pluralize
@@ -199,3 +202,71 @@ def test_generated_requests_find_no_failure(
 ) -> None:
     url = new_postgres_database(grown, environments) if database == "postgresql" else None
     assert_fuzzing_finds_nothing(grown, environments, tmp_path, database, url)
+
+
+# Which operations tests/schemathesis.toml lets answer a valid request with a
+# 422, and in which phase: only the lists (a made-up cursor), and the coverage
+# phase of the bodies with `ref` fields (ids it cannot be given). A filter of two
+# `include-*` keys selects what either matches: one such let every POST to a
+# collection answer a valid body with a 422, unnoticed.
+ACCEPTS_A_422 = {
+    ("GET", "/api/v1/projects"): {"coverage", "fuzzing", "stateful"},
+    ("GET", "/api/v1/invoices"): {"coverage", "fuzzing", "stateful"},
+    ("POST", "/api/v1/invoices"): {"coverage"},
+    ("PATCH", "/api/v1/line-items/{line_item_id}"): {"coverage"},
+    ("POST", "/api/v1/projects"): set(),
+    ("PATCH", "/api/v1/projects/{project_id}"): set(),
+    ("GET", "/api/v1/invoices/{invoice_id}"): set(),
+    ("DELETE", "/api/v1/invoices/{invoice_id}"): set(),
+    ("POST", "/api/v1/auth/token"): set(),
+}
+
+
+def configured_schema(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> BaseSchema:
+    """A schema of the operations above, read with tests/schemathesis.toml."""
+    document = tmp_path / "auth.json"
+    header = {"name": "Authorization", "value": "Bearer unused"}
+    auth = [{"name": name, "fixedHeaders": [header]} for name in ("admin", "user")]
+    document.write_text(json.dumps({"schemaVersion": "1.0.0", "auth": auth}), encoding="utf-8")
+    monkeypatch.setenv("FUZZ_AUTH_DOCUMENT", str(document))
+    for name in re.findall(r"\$\{(FUZZ_\w+_ID)\}", CONFIG.read_text(encoding="utf-8")):
+        monkeypatch.setenv(name, "00000000-0000-0000-0000-000000000000")
+    paths: dict[str, dict[str, object]] = {}
+    for method, path in ACCEPTS_A_422:
+        paths.setdefault(path, {})[method.lower()] = {"responses": {"200": {"description": "OK"}}}
+    return schemathesis.openapi.from_dict(
+        {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": paths},
+        config=SchemathesisConfig.from_path(CONFIG),
+    )
+
+
+def test_a_422_is_accepted_only_where_the_config_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    schema = configured_schema(tmp_path, monkeypatch)
+    for (method, path), expected in ACCEPTS_A_422.items():
+        operation = schema[path][method]
+        accepting = {
+            phase
+            for phase in ("coverage", "fuzzing", "stateful")
+            if "422"
+            in schema.config.checks_config_for(
+                operation=operation, phase=phase
+            ).positive_data_acceptance.expected_statuses
+        }
+        assert accepting == expected, (method, path)
+
+
+def test_no_unit_phase_deletes_a_row_made_before_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The ids responses carried are those rows' too: a DELETE does not take them.
+    schema = configured_schema(tmp_path, monkeypatch)
+    for (method, path), _ in ACCEPTS_A_422.items():
+        phases = schema.config.phases_for(operation=schema[path][method])
+        reusing = {
+            name
+            for name, phase in (("coverage", phases.coverage), ("fuzzing", phases.fuzzing))
+            if phase.extra_data_sources.is_enabled
+        }
+        assert reusing == (set() if method == "DELETE" else {"coverage", "fuzzing"}), path
