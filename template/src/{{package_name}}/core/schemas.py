@@ -82,11 +82,15 @@ class RequestModel(BaseModel):
                 raise PydanticCustomError(
                     "nul_character", "must not contain the NUL character (U+0000)"
                 )
-            # The schema's maxLength is of the string as sent: one padded past
-            # it with spaces is refused, though it would fit once stripped.
-            longest = _max_length(cls, info.field_name)
+            # The schema's maxLength and pattern are of the string as sent: one
+            # padded with spaces is refused, though it would pass once stripped.
+            longest, pattern = _as_sent(cls, info.field_name)
             if longest is not None and len(value) > longest:
                 raise PydanticKnownError("string_too_long", {"max_length": longest})
+            if pattern is not None and not pattern.search(value):
+                raise PydanticKnownError(
+                    "string_pattern_mismatch", {"pattern": pattern.pattern}
+                )
         validated = handler(value)
         if isinstance(validated, datetime) and validated.tzinfo is not None:
             try:
@@ -100,14 +104,18 @@ class RequestModel(BaseModel):
 
 
 @cache
-def _max_length(model: type[BaseModel], field: str | None) -> int | None:
-    """The max_length that `field` of `model` declares, if any."""
+def _as_sent(
+    model: type[BaseModel], field: str | None
+) -> tuple[int | None, re.Pattern[str] | None]:
+    """The max_length and pattern that `field` of `model` declares, if any."""
     if field is None or field not in model.model_fields:
-        return None
-    bounds = [
-        getattr(m, "max_length", None) for m in model.model_fields[field].metadata
-    ]
-    return min((bound for bound in bounds if bound is not None), default=None)
+        return None, None
+    metadata = model.model_fields[field].metadata
+    bounds = [getattr(m, "max_length", None) for m in metadata]
+    patterns = [getattr(m, "pattern", None) for m in metadata]
+    longest = min((bound for bound in bounds if bound is not None), default=None)
+    pattern = next((p for p in patterns if p is not None), None)
+    return longest, None if pattern is None else re.compile(pattern)
 
 
 def _any_case(name: str) -> str:
