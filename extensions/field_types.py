@@ -148,7 +148,8 @@ FIELD_TYPES: dict[str, FieldType] = {
         sqlmodel="sa_type=UTCDateTime",
         samples=('"2026-01-31T12:00:00Z"', '"2026-12-01T08:30:00Z"'),
         # Without an offset the moment is ambiguous: refused, never guessed. It is
-        # stored in UTC, so it must exist there.
+        # stored in UTC, so it must exist there: on its first and last days, only
+        # given in UTC (core/schemas.py EDGE_DAYS), as its schema's pattern says.
         invalid=(
             '"2026-01-31T12:00:00"',
             '"noon"',
@@ -156,6 +157,7 @@ FIELD_TYPES: dict[str, FieldType] = {
             '"0.5"',
             '"0001-01-01T00:00:00+01:00"',
             '"9999-12-31T23:30:00-01:00"',
+            '"0001-01-01T12:00:00+01:00"',
         ),
         numbered='f"2026-01-{n + 1:02d}T12:00:00Z"',
         filtering="range",

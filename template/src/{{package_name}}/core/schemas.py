@@ -5,7 +5,7 @@ envelope (standard 002)."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Annotated, Any, ClassVar
@@ -30,6 +30,10 @@ from pydantic_core import PydanticCustomError, PydanticKnownError
 # length is required (strings are stripped before their length is checked).
 STORABLE_TEXT = r"^[^\x00]*$"
 STORABLE_NONBLANK_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"
+# A datetime is stored in UTC, which ends on 0001-01-01 and 9999-12-31: on those
+# days one is taken in UTC only (Z or +00:00), a rule the schema can state.
+EDGE_DAYS = (date.min, date.max)
+DATETIME_IN_UTC_RANGE = r"^(?!(?:0001-01-01|9999-12-31).*[+-](?!00:00)\d\d:\d\d$)"
 
 
 # A bound set by Field() on a type that has a validator of its own, made optional
@@ -51,6 +55,8 @@ def _request_schema(schema: dict[str, Any], model: type[Any] | None = None) -> N
             for argument, keyword in NUMERIC_KEYWORDS.items():
                 if argument in kind:
                     kind[keyword] = kind.pop(argument)
+            if kind.get("format") == "date-time" and "pattern" not in kind:
+                kind["pattern"] = DATETIME_IN_UTC_RANGE
             if kind.get("type") == "string" and not {"pattern", "format"} & kind.keys():
                 blank_refused = kind.get("minLength", 0) >= 1
                 kind["pattern"] = (
@@ -61,10 +67,11 @@ def _request_schema(schema: dict[str, Any], model: type[Any] | None = None) -> N
 class RequestModel(BaseModel):
     """The base of every body, form and query model a client fills in.
 
-    One rule for every field, whatever the database: strings are stripped before
-    their length is checked, and refused when PostgreSQL's `text` cannot hold
+    One rule for every field, whatever the database: strings are stripped (after
+    their maxLength and pattern are checked as sent, as the schema states them,
+    and before minLength), and refused when PostgreSQL's `text` cannot hold
     them (NUL; lone surrogates never get past pydantic's `str`); a datetime must
-    exist in UTC, where it is stored. A field that must keep its spaces (a
+    exist in UTC, where it is stored (EDGE_DAYS). A field that must keep its spaces (a
     password) says `Annotated[str, StringConstraints(strip_whitespace=False)]`.
     """
 
@@ -92,14 +99,15 @@ class RequestModel(BaseModel):
                     "string_pattern_mismatch", {"pattern": pattern.pattern}
                 )
         validated = handler(value)
-        if isinstance(validated, datetime) and validated.tzinfo is not None:
-            try:
-                validated.astimezone(UTC)
-            except OverflowError:
-                raise PydanticCustomError(
-                    "datetime_out_of_range",
-                    "must lie between 0001-01-01 and 9999-12-31 in UTC",
-                ) from None
+        if (
+            isinstance(validated, datetime)
+            and validated.date() in EDGE_DAYS
+            and validated.utcoffset()
+        ):
+            raise PydanticCustomError(
+                "datetime_out_of_range",
+                "on 0001-01-01 and 9999-12-31, must be in UTC (Z or +00:00)",
+            )
         return validated
 
 
