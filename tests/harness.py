@@ -33,6 +33,9 @@ import pytest
 import yaml
 from pytest_copie.plugin import Copie
 
+from extensions.field_spec import BUILT_IN_REFERABLE, parse_fields
+from extensions.naming import pluralize
+from extensions.resource import Resource
 from extensions.toolchain import LOCK_COMMAND, SUPPORTED_PYTHONS
 from tests.matrix import Combination
 
@@ -271,6 +274,15 @@ RESOURCES = (
         "weight:float starts_at:datetime ends_at:datetime? device_id:uuid? notes:text?",
     ),
 )
+
+
+def parsed_resources() -> tuple[Resource, ...]:
+    """RESOURCES as the generator reads them, each ref naming one added before it."""
+    resources, referable = [], dict(BUILT_IN_REFERABLE)
+    for name, spec in RESOURCES:
+        resources.append(Resource(name, pluralize(name), parse_fields(spec, referable)))
+        referable[name] = pluralize(name)
+    return tuple(resources)
 
 
 def git(project: Path, *arguments: str) -> str:

@@ -29,15 +29,13 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.schemas import BaseSchema
 
-from extensions.field_spec import BUILT_IN_REFERABLE, parse_fields
-from extensions.naming import pluralize
-from extensions.resource import PROJECTS, Resource
+from extensions.resource import PROJECTS
 from tests.harness import (
-    RESOURCES,
     CommandResult,
     Environments,
     RenderedProject,
     clean_environment,
+    parsed_resources,
     run_command,
     serving_with_admin,
 )
@@ -46,7 +44,7 @@ from tests.test_service_checks import postgres_url_for
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONFIG = REPO_ROOT / "tests" / "schemathesis.toml"
 # Fixed, so that CI is repeatable (how many examples: tests/schemathesis.toml);
-# each run adds its own (`seed`), so the 16 runs send 16 sets of requests.
+# each run adds its own (`seed_for`), so the 16 runs send 16 sets of requests.
 SEED = 20261123
 ADMIN_EMAIL = "fuzz-admin@example.com"
 ADMIN_PASSWORD = "fuzzing-password-1"
@@ -83,27 +81,17 @@ def auth_document(url: str, path: Path) -> dict[str, str]:
     return tokens
 
 
-# Rows the admin makes before the run, one of the projects and of each of
-# RESOURCES (tests/harness.py): tests/schemathesis.toml puts their ids in the
-# `ref` fields of the resources' bodies (an id schemathesis makes up never names
-# a row of the caller's) and in the path of their PATCH (a made-up one is a 404,
-# and schemathesis stops sending those), reading each as FUZZ_<NAME>_ID.
-def fuzzed_resources() -> tuple[Resource, ...]:
-    """The grown service's resources, as the generator reads RESOURCES' specs."""
-    resources, referable = [PROJECTS], dict(BUILT_IN_REFERABLE)
-    for name, spec in RESOURCES:
-        resources.append(Resource(name, pluralize(name), parse_fields(spec, referable)))
-        referable[name] = pluralize(name)
-    return tuple(resources)
-
-
 def fuzzed_rows(url: str, token: str) -> dict[str, str]:
-    """Makes a row of each resource, with the fields a create must send: each
-    type's first sample value, a `ref` the id of the row made of its target. The
-    ids, as the variables the toml reads."""
+    """Rows the admin makes before the run, one of the projects and of each of
+    RESOURCES (tests/harness.py), with the fields a create must send: each type's
+    first sample value, a `ref` the id of the row made of its target. Their ids,
+    as FUZZ_<NAME>_ID: tests/schemathesis.toml puts them in the `ref` fields of
+    the resources' bodies (an id schemathesis makes up never names a row of the
+    caller's) and in the path of their PATCH (a made-up one is a 404, and
+    schemathesis stops sending those)."""
     headers = {"Authorization": f"Bearer {token}"}
     made: dict[str, str] = {}
-    for resource in fuzzed_resources():
+    for resource in (PROJECTS, *parsed_resources()):
         body = {
             field.name: made[field.target] if field.is_ref else ast.literal_eval(field.samples[0])
             for field in resource.requested
@@ -117,7 +105,7 @@ def fuzzed_rows(url: str, token: str) -> dict[str, str]:
     return ids
 
 
-def seed(project: RenderedProject, database: str) -> int:
+def seed_for(project: RenderedProject, database: str) -> int:
     """The run's seed: the same for a combination and database in every session."""
     return SEED + zlib.crc32(f"{project.combination.id}-{database}".encode())
 
@@ -156,7 +144,7 @@ def assert_fuzzing_finds_nothing(
     database: str,
     database_url: str | None = None,
 ) -> None:
-    run_seed = seed(project, database)
+    run_seed = seed_for(project, database)
     with serving_with_admin(
         environments, project, directory, ADMIN_EMAIL, ADMIN_PASSWORD, database_url
     ) as service:

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from extensions.field_spec import BUILT_IN_REFERABLE, parse_fields
 from extensions.field_types import FIELD_TYPES, ON_DELETE
 from extensions.layout import Layout
 from extensions.naming import pluralize
@@ -29,6 +28,7 @@ from tests.harness import (
     add_resource,
     committed_service,
     git,
+    parsed_resources,
     render,
 )
 from tests.matrix import combinations
@@ -47,14 +47,9 @@ def digest(project: Path) -> str:
 
 
 def test_the_resources_cover_every_field_type_and_on_delete() -> None:
-    referable = dict(BUILT_IN_REFERABLE)
-    used: set[str] = set()
-    on_delete: set[str] = set()
-    for name, spec in RESOURCES:
-        fields = parse_fields(spec, referable)
-        used |= {field.type for field in fields}
-        on_delete |= {field.on_delete for field in fields if field.is_ref}
-        referable[name] = pluralize(name)
+    fields = [field for resource in parsed_resources() for field in resource.fields]
+    used = {field.type for field in fields}
+    on_delete = {field.on_delete for field in fields if field.is_ref}
     assert used == set(FIELD_TYPES)
     assert on_delete == set(ON_DELETE)
 

@@ -27,7 +27,7 @@ from pydantic_core import PydanticCustomError, PydanticKnownError
 
 # What RequestModel accepts, in the schema too, so that a client (or a fuzzer)
 # knows it before it asks: no NUL, and something besides whitespace where a
-# length is required (strings are stripped before their length is checked).
+# length is required (strings are stripped before their minLength is checked).
 STORABLE_TEXT = r"^[^\x00]*$"
 STORABLE_NONBLANK_TEXT = r"^[^\x00]*[^\x00\s][^\x00]*$"
 # A datetime is stored in UTC, which ends on 0001-01-01 and 9999-12-31: on those
@@ -69,9 +69,9 @@ class RequestModel(BaseModel):
 
     One rule for every field, whatever the database: strings are stripped (after
     their maxLength and pattern are checked as sent, as the schema states them,
-    and before minLength), and refused when PostgreSQL's `text` cannot hold
-    them (NUL; lone surrogates never get past pydantic's `str`); a datetime must
-    exist in UTC, where it is stored (EDGE_DAYS). A field that must keep its spaces (a
+    and before minLength), and refused when PostgreSQL's `text` cannot hold them
+    (NUL; lone surrogates never get past pydantic's `str`); a datetime must exist
+    in UTC, where it is stored (EDGE_DAYS). A field that must keep its spaces (a
     password) says `Annotated[str, StringConstraints(strip_whitespace=False)]`.
     """
 
